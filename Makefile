@@ -1,0 +1,54 @@
+# HMIS: every target uses the virtual environment in .venv (made by `make venv`); nothing needs activating.
+SHELL := /bin/bash
+PYTHON_BIN ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+REPLICAS ?= 1
+export REPLICAS
+
+.PHONY: venv services stop status migrate seed run test lint format bench clean-stack
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+services:
+	stack/stack.sh up
+
+stop:
+	stack/stack.sh down
+
+status: venv
+	stack/stack.sh status
+	$(PY) manage.py replication_status
+
+migrate: venv services
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+# Everything in the foreground: Ctrl-C stops web, worker and beat (the database servers keep running;
+# `make stop` stops them).
+run: seed
+	$(VENV)/bin/honcho start -f Procfile
+
+# The whole suite against the real stack: primary, two streaming standbys, Redis, a Celery worker.
+test: venv
+	REPLICAS=2 stack/stack.sh up
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean-stack:
+	stack/stack.sh destroy

@@ -1,0 +1,50 @@
+"""One error format for the whole API: {"errors": {field: [messages]}} with 400/403/404/409/503."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from hmis.errors import DomainError
+
+
+def _as_lists(detail) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        return {str(k): _flatten(v) for k, v in detail.items()}
+    return {"non_field_errors": _flatten(detail)}
+
+
+def _flatten(value) -> list:
+    if isinstance(value, list):
+        if all(isinstance(v, str) for v in value):
+            return [str(v) for v in value]
+        return [_as_lists(v) if isinstance(v, dict) else v for v in value]
+    if isinstance(value, dict):
+        return [_as_lists(value)]
+    return [str(value)]
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response({"errors": exc.errors}, status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        return Response({"errors": DomainError.from_django(exc).errors}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, OperationalError):
+        return Response(
+            {"errors": {"detail": ["The database is unavailable; nothing was saved. Try again shortly."]}},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"errors": _as_lists(exc.detail)}
+    elif isinstance(exc, exceptions.ParseError):
+        response.data = {"errors": {"body": [str(exc.detail)]}}
+    else:
+        response.data = {"errors": {"detail": [str(exc.detail)]}}
+    return response

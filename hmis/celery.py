@@ -1,0 +1,20 @@
+"""The Celery app: Redis broker, settings from Django's (CELERY_*), tasks routed like requests."""
+
+import os
+
+from celery import Celery
+from celery.signals import before_task_publish
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hmis.settings")
+
+app = Celery("hmis", task_cls="hmis.routing.tasks:RoutedTask")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["hmis.ops"])
+app.autodiscover_tasks()
+
+
+@before_task_publish.connect(weak=False)
+def _carry_read_your_writes_position(headers=None, **kwargs):
+    from hmis.routing.tasks import add_lsn_header
+
+    add_lsn_header(headers=headers)

@@ -1,0 +1,41 @@
+"""Roles are Django groups with model permissions, kept in step with this table after every migrate."""
+
+from django.apps import apps as global_apps
+from django.db.models.signals import post_migrate
+
+ALL = ("view", "add", "change", "delete")
+
+# role -> {app label or "app.model": actions}. Actions are Django's view/add/change/delete.
+ROLES: dict[str, dict[str, tuple[str, ...]]] = {
+    "clinician": {"clinical": ("view", "add", "change")},
+    "billing_clerk": {"billing": ("view", "add", "change"), "clinical.patient": ("view",)},
+    "pharmacist": {"pharmacy": ("view", "add", "change"), "clinical.patient": ("view",)},
+    "report_viewer": {"reports": ("view",)},
+    "admin": {"clinical": ALL, "billing": ALL, "pharmacy": ALL, "reports": ALL},
+}
+
+
+def sync_roles(using: str = "default") -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    for role, grants in ROLES.items():
+        wanted = set()
+        for target, actions in grants.items():
+            app_label, _, model = target.partition(".")
+            perms = Permission.objects.using(using).filter(content_type__app_label=app_label)
+            if model:
+                perms = perms.filter(content_type__model=model)
+            wanted |= {p.pk for p in perms if p.codename.split("_", 1)[0] in actions}
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        group.permissions.set(wanted)
+
+
+def _after_migrate(sender, using="default", **kwargs):
+    # post_migrate fires once per app with models; permissions exist for all apps only after the last one.
+    with_models = [config for config in global_apps.get_app_configs() if config.models_module is not None]
+    if sender is with_models[-1]:
+        sync_roles(using=using)
+
+
+def connect() -> None:
+    post_migrate.connect(_after_migrate, dispatch_uid="hmis.roles.sync")
