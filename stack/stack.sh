@@ -88,6 +88,11 @@ pg_running() { as_pg "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1; }
 
 pg_start() { # datadir name
   if pg_running "$1"; then return 0; fi
+  local port
+  port=$(cat "$1/postgresql.conf" "$1/postgresql.auto.conf" 2>/dev/null | sed -n 's/^port = //p' | tail -n 1)
+  if [ -n "$port" ] && "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+    die "port $port is taken by another server (another checkout's stack? stop it with its 'make stop')"
+  fi
   as_pg "$PG_BIN/pg_ctl" -D "$1" -l "$PG_HOME/log/$2.log" -w -t 60 start >/dev/null ||
     die "$2 did not start; see $PG_HOME/log/$2.log"
 }
