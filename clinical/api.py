@@ -1,26 +1,136 @@
 """Clinical API: thin — validate, then one command or one query."""
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
-from rest_framework.response import Response
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
 
 from clinical import commands, queries
-from clinical.serializers import PatientInput, PatientOutput
+from clinical import serializers as s
+from clinical.filters import AllergyFilter, DiagnosisFilter, EncounterFilter, VitalsFilter
+from hmis.api.views import CommandViewSet
 
 
-class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = PatientOutput
+class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+    serializer_class = s.PatientOutput
+    input_serializer = s.PatientInput
 
     def get_queryset(self):
         return queries.patient_search(q=self.request.query_params.get("q", ""))
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, description="Name words or exact MRN.")])
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="Name words, or an exact MRN.")])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=PatientInput, responses={201: PatientOutput})
+    @extend_schema(request=s.PatientInput, responses={201: s.PatientOutput})
     def create(self, request):
-        data = PatientInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        patient = commands.patient_register(**data.validated_data)
-        return Response(PatientOutput(patient).data, status=status.HTTP_201_CREATED)
+        return self.created(commands.patient_register(**self.validated()))
+
+    @extend_schema(request=s.PatientUpdate, responses={200: s.PatientOutput})
+    def partial_update(self, request, pk=None):
+        return self.respond(commands.patient_update(patient_id=pk, **self.validated(s.PatientUpdate, partial=True)))
+
+    @extend_schema(responses={200: s.SummaryOutput})
+    @action(detail=True, methods=["get"])
+    def summary(self, request, pk=None):
+        summary = queries.patient_summary(patient_id=self.kwargs["pk"]) if pk.isdigit() else None
+        if summary is None:
+            raise Http404
+        return self.respond(summary, serializer_class=s.SummaryOutput)
+
+
+class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.DepartmentOutput
+    queryset = queries.departments()
+
+
+class Icd10ViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.Icd10Output
+    lookup_value_regex = r"[A-Za-z0-9.]+"
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return queries.icd10_search(q=params.get("q", ""), billable_only=params.get("billable") == "true")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="A code prefix (E11, E11.9) or words of the description."),
+            OpenApiParameter("billable", bool, description="Only leaf codes (valid on a claim)."),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class EncounterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+    serializer_class = s.EncounterOutput
+    input_serializer = s.EncounterInput
+    filterset_class = EncounterFilter
+    action_permissions = {"close": ["clinical.change_encounter"]}
+
+    def get_queryset(self):
+        return queries.encounters()
+
+    @extend_schema(request=s.EncounterInput, responses={201: s.EncounterOutput})
+    def create(self, request):
+        data = self.validated()
+        data["patient_id"] = data.pop("patient")
+        data["department_id"] = data.pop("department")
+        data["attending_id"] = data.pop("attending", request.user.pk)
+        return self.created(commands.encounter_start(**data))
+
+    @extend_schema(request=s.EncounterClose, responses={200: s.EncounterOutput})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self.respond(commands.encounter_close(encounter_id=pk, **self.validated(s.EncounterClose)))
+
+
+class DiagnosisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+    serializer_class = s.DiagnosisOutput
+    input_serializer = s.DiagnosisInput
+    filterset_class = DiagnosisFilter
+
+    def get_queryset(self):
+        return queries.diagnoses()
+
+    @extend_schema(request=s.DiagnosisInput, responses={201: s.DiagnosisOutput})
+    def create(self, request):
+        data = self.validated()
+        return self.created(
+            commands.diagnosis_record(
+                encounter_id=data["encounter"],
+                code=data["code"],
+                is_primary=data["is_primary"],
+                recorded_by=request.user,
+            )
+        )
+
+
+class AllergyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+    serializer_class = s.AllergyOutput
+    input_serializer = s.AllergyInput
+    filterset_class = AllergyFilter
+
+    def get_queryset(self):
+        return queries.allergies()
+
+    @extend_schema(request=s.AllergyInput, responses={201: s.AllergyOutput})
+    def create(self, request):
+        data = self.validated()
+        data["patient_id"] = data.pop("patient")
+        return self.created(commands.allergy_record(recorded_by=request.user, **data))
+
+
+class VitalsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+    serializer_class = s.VitalsOutput
+    input_serializer = s.VitalsInput
+    filterset_class = VitalsFilter
+
+    def get_queryset(self):
+        return queries.vitals()
+
+    @extend_schema(request=s.VitalsInput, responses={201: s.VitalsOutput})
+    def create(self, request):
+        data = self.validated()
+        data["encounter_id"] = data.pop("encounter")
+        return self.created(commands.vitals_record(recorded_by=request.user, **data))

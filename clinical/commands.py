@@ -2,19 +2,28 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connections, transaction
+from django.contrib.auth.models import User
+from django.db import connections, transaction
+from django.utils import timezone
 
-from clinical.models import Patient
-from hmis.errors import InvalidInput
+from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, Patient, Vitals
+from hmis.commands import get_locked, get_or_invalid, save_new, validate
+from hmis.errors import Conflict, InvalidInput
 
 MRN_SEQUENCE = "clinical_patient_mrn_seq"
+PATIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "phone", "address")
 
 
 def _next_mrn() -> str:
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT nextval(%s)", [MRN_SEQUENCE])
         return f"MRN{cursor.fetchone()[0]:08d}"
+
+
+def normalize_icd10(code: str) -> str:
+    """'e119' / 'E11.9' / ' E11.9 ' -> 'E11.9' (the list's spelling: a dot after the category)."""
+    code = (code or "").strip().upper().replace(".", "")
+    return f"{code[:3]}.{code[3:]}" if len(code) > 3 else code
 
 
 @transaction.atomic(using="default")
@@ -29,21 +38,126 @@ def patient_register(
     mrn: str | None = None,
 ) -> Patient:
     patient = Patient(
-        mrn=mrn or _next_mrn(),
-        given_name=given_name,
-        family_name=family_name,
+        mrn=(mrn or "").strip().upper() or _next_mrn(),
+        given_name=given_name.strip(),
+        family_name=family_name.strip(),
         date_of_birth=date_of_birth,
         sex=sex,
         phone=phone,
         address=address,
     )
-    try:
-        patient.full_clean()
-    except ValidationError as exc:
-        raise InvalidInput.from_django(exc) from exc
-    try:
-        with transaction.atomic(using="default"):
-            patient.save(using="default")
-    except IntegrityError as exc:  # a concurrent registration took the MRN after full_clean checked it
-        raise InvalidInput("A patient with this MRN already exists.", field="mrn") from exc
+    validate(patient)
+    return save_new(patient, on_conflict="A patient with this MRN already exists.", field="mrn")
+
+
+@transaction.atomic(using="default")
+def patient_update(*, patient_id: int, **changes) -> Patient:
+    unknown = set(changes) - set(PATIENT_FIELDS)
+    if unknown:
+        raise InvalidInput(errors={name: ["This field cannot be changed."] for name in sorted(unknown)})
+    patient = get_locked(Patient, patient_id)
+    for name, value in changes.items():
+        setattr(patient, name, value.strip() if isinstance(value, str) and name.endswith("_name") else value)
+    validate(patient)
+    patient.save(using="default")
     return patient
+
+
+@transaction.atomic(using="default")
+def encounter_start(
+    *,
+    patient_id: int,
+    type: str,
+    department_id: int,
+    attending_id: int,
+    started_at: datetime.datetime | None = None,
+    reason: str = "",
+) -> Encounter:
+    encounter = Encounter(
+        patient=get_or_invalid(Patient, patient_id, field="patient"),
+        type=type,
+        department=get_or_invalid(Department, department_id, field="department"),
+        attending=get_or_invalid(User, attending_id, field="attending", label="User"),
+        started_at=started_at or timezone.now(),
+        reason=reason,
+    )
+    if encounter.started_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise InvalidInput("An encounter cannot start in the future.", field="started_at")
+    validate(encounter)
+    encounter.save(using="default")
+    return encounter
+
+
+@transaction.atomic(using="default")
+def encounter_close(*, encounter_id: int, ended_at: datetime.datetime | None = None) -> Encounter:
+    encounter = get_locked(Encounter, encounter_id)
+    if encounter.status == Encounter.Status.CLOSED:
+        raise Conflict(f"Encounter {encounter.pk} is already closed.")
+    ended_at = ended_at or timezone.now()
+    if ended_at < encounter.started_at:
+        raise InvalidInput("An encounter cannot end before it started.", field="ended_at")
+    encounter.status, encounter.ended_at = Encounter.Status.CLOSED, ended_at
+    encounter.save(using="default", update_fields=["status", "ended_at"])
+    return encounter
+
+
+def _open_encounter(encounter_id: int) -> Encounter:
+    encounter = get_locked(Encounter, encounter_id)
+    if encounter.status != Encounter.Status.OPEN:
+        raise Conflict(f"Encounter {encounter.pk} is closed; nothing more can be recorded on it.")
+    return encounter
+
+
+@transaction.atomic(using="default")
+def diagnosis_record(
+    *, encounter_id: int, code: str, is_primary: bool = False, recorded_by: User | None = None
+) -> Diagnosis:
+    # Locking the encounter serialises diagnoses on it, so "at most one primary" is checked race-free
+    # (and the partial unique index backs it anyway).
+    encounter = _open_encounter(encounter_id)
+    icd = Icd10Code.objects.filter(pk=normalize_icd10(code)).first()
+    if icd is None:
+        raise InvalidInput(f"'{code}' is not an ICD-10-CM code.", field="code")
+    if is_primary:
+        existing = encounter.diagnoses.filter(is_primary=True).first()
+        if existing:
+            raise Conflict(
+                f"Encounter {encounter.pk} already has a primary diagnosis ({existing.code_id}).", field="is_primary"
+            )
+    diagnosis = Diagnosis(
+        encounter=encounter, code=icd, description=icd.description, is_primary=is_primary, recorded_by=recorded_by
+    )
+    return save_new(diagnosis, on_conflict="This encounter already has a primary diagnosis.", field="is_primary")
+
+
+@transaction.atomic(using="default")
+def diagnosis_resolve(*, diagnosis_id: int, resolved_at: datetime.datetime | None = None) -> Diagnosis:
+    diagnosis = get_locked(Diagnosis, diagnosis_id)
+    if diagnosis.resolved_at is not None:
+        raise Conflict(f"Diagnosis {diagnosis.pk} is already resolved.")
+    diagnosis.resolved_at = resolved_at or timezone.now()
+    diagnosis.save(using="default", update_fields=["resolved_at"])
+    return diagnosis
+
+
+@transaction.atomic(using="default")
+def allergy_record(
+    *, patient_id: int, substance: str, severity: str, reaction: str = "", recorded_by: User | None = None
+) -> Allergy:
+    allergy = Allergy(
+        patient=get_or_invalid(Patient, patient_id, field="patient"),
+        substance=substance.strip(),
+        severity=severity,
+        reaction=reaction,
+        recorded_by=recorded_by,
+    )
+    validate(allergy)
+    return save_new(allergy, on_conflict="This allergy is already recorded for the patient.", field="substance")
+
+
+@transaction.atomic(using="default")
+def vitals_record(*, encounter_id: int, recorded_by: User | None = None, **measurements) -> Vitals:
+    vitals = Vitals(encounter=_open_encounter(encounter_id), recorded_by=recorded_by, **measurements)
+    validate(vitals)
+    vitals.save(using="default")
+    return vitals

@@ -1,5 +1,11 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
@@ -7,6 +13,36 @@ from django.utils import timezone
 def not_in_future(value):
     if value > timezone.localdate():
         raise ValidationError("Date of birth cannot be in the future.")
+
+
+class Department(models.Model):
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Icd10Code(models.Model):
+    """The ICD-10-CM code list (CMS), loaded from the simple-icd-10-cm package by a data migration."""
+
+    code = models.CharField(max_length=8, primary_key=True)
+    description = models.CharField(max_length=300)
+    chapter = models.CharField(max_length=4)
+    chapter_title = models.CharField(max_length=200)
+    block = models.CharField(max_length=8)
+    billable = models.BooleanField(help_text="A leaf code (valid on a claim).")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "ICD-10-CM code"
+        indexes = [GinIndex(OpClass(Upper("description"), name="gin_trgm_ops"), name="icd10_description_trgm")]
+
+    def __str__(self):
+        return f"{self.code} {self.description}"
 
 
 class Patient(models.Model):
@@ -31,6 +67,11 @@ class Patient(models.Model):
         constraints = [
             models.CheckConstraint(condition=~models.Q(mrn=""), name="patient_mrn_not_blank"),
         ]
+        indexes = [
+            # Name search (ILIKE '%word%') stays fast at hundreds of thousands of patients.
+            GinIndex(OpClass(Upper("family_name"), name="gin_trgm_ops"), name="patient_family_trgm"),
+            GinIndex(OpClass(Upper("given_name"), name="gin_trgm_ops"), name="patient_given_trgm"),
+        ]
 
     def __str__(self):
         return f"{self.family_name}, {self.given_name} ({self.mrn})"
@@ -41,3 +82,169 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+
+class Encounter(models.Model):
+    class Type(models.TextChoices):
+        OUTPATIENT = "outpatient", "Outpatient"
+        INPATIENT = "inpatient", "Inpatient"
+        EMERGENCY = "emergency", "Emergency"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="encounters")
+    type = models.CharField(max_length=12, choices=Type.choices)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="encounters")
+    attending = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open", ended_at__isnull=True)
+                | models.Q(status="closed", ended_at__isnull=False, ended_at__gte=models.F("started_at")),
+                name="encounter_closed_has_valid_end",
+                violation_error_message="A closed encounter needs an end time after its start.",
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "-started_at"]), models.Index(fields=["status"])]
+
+    def __str__(self):
+        return f"{self.get_type_display()} #{self.pk} — {self.patient}"
+
+
+class Diagnosis(models.Model):
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="diagnoses")
+    code = models.ForeignKey(Icd10Code, on_delete=models.PROTECT, related_name="+", db_column="icd10_code")
+    description = models.CharField(max_length=300, help_text="As given by the ICD-10-CM list.")
+    is_primary = models.BooleanField(default=False)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-is_primary", "recorded_at", "id"]
+        verbose_name_plural = "diagnoses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["encounter"],
+                condition=models.Q(is_primary=True),
+                name="one_primary_diagnosis_per_encounter",
+                violation_error_message="This encounter already has a primary diagnosis.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code_id} {self.description}"
+
+
+class Allergy(models.Model):
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
+    substance = models.CharField(max_length=100, help_text="Substance or active ingredient, e.g. penicillin.")
+    reaction = models.CharField(max_length=200, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["substance"]
+        verbose_name_plural = "allergies"
+        constraints = [
+            models.UniqueConstraint(
+                Upper("substance"),
+                "patient",
+                name="one_allergy_per_substance",
+                violation_error_message="This allergy is already recorded for the patient.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.substance} ({self.get_severity_display()})"
+
+
+# Physiological ranges: values outside them are typing errors, not patients.
+VITAL_RANGES = {
+    "pulse": (20, 250),
+    "systolic": (40, 300),
+    "diastolic": (20, 200),
+    "temperature": (Decimal("25.0"), Decimal("45.0")),
+    "spo2": (40, 100),
+    "respiratory_rate": (4, 80),
+    "weight": (Decimal("0.3"), Decimal("500.0")),
+}
+
+
+def _range(name):
+    low, high = VITAL_RANGES[name]
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+def _range_check(name):
+    low, high = VITAL_RANGES[name]
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{name}__isnull": True}) | models.Q(**{f"{name}__gte": low, f"{name}__lte": high}),
+        name=f"vitals_{name}_in_range",
+    )
+
+
+class Vitals(models.Model):
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="vitals")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    pulse = models.PositiveSmallIntegerField("pulse (/min)", null=True, blank=True, validators=_range("pulse"))
+    systolic = models.PositiveSmallIntegerField(
+        "systolic BP (mmHg)", null=True, blank=True, validators=_range("systolic")
+    )
+    diastolic = models.PositiveSmallIntegerField(
+        "diastolic BP (mmHg)", null=True, blank=True, validators=_range("diastolic")
+    )
+    temperature = models.DecimalField(
+        "temperature (°C)", max_digits=4, decimal_places=1, null=True, blank=True, validators=_range("temperature")
+    )
+    spo2 = models.PositiveSmallIntegerField("SpO₂ (%)", null=True, blank=True, validators=_range("spo2"))
+    respiratory_rate = models.PositiveSmallIntegerField(
+        "respiratory rate (/min)", null=True, blank=True, validators=_range("respiratory_rate")
+    )
+    weight = models.DecimalField(
+        "weight (kg)", max_digits=5, decimal_places=1, null=True, blank=True, validators=_range("weight")
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name_plural = "vitals"
+        constraints = [
+            *(_range_check(name) for name in VITAL_RANGES),
+            models.CheckConstraint(
+                condition=models.Q(systolic__isnull=True)
+                | models.Q(diastolic__isnull=True)
+                | models.Q(systolic__gt=models.F("diastolic")),
+                name="vitals_systolic_above_diastolic",
+                violation_error_message="Diastolic pressure must be below systolic.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Vitals {self.recorded_at:%Y-%m-%d %H:%M}"
+
+    def clean(self):
+        if self.systolic is not None and self.diastolic is not None and self.systolic <= self.diastolic:
+            raise ValidationError({"diastolic": "Diastolic pressure must be below systolic."})
+        if all(getattr(self, name) is None for name in VITAL_RANGES):
+            raise ValidationError("Record at least one measurement.")

@@ -2,15 +2,75 @@
 
 from django.db.models import Q, QuerySet
 
-from clinical.models import Patient
+from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, Patient, Vitals
+
+RECENT_ENCOUNTERS = 10
 
 
 def patient_search(*, q: str = "") -> QuerySet[Patient]:
+    """Patients whose names contain every word of `q`, or whose MRN is `q` (trigram indexes keep it fast)."""
     patients = Patient.objects.all()
     q = q.strip()
     if q:
         every_word = Q()
-        for word in q.split():
+        for word in q.split()[:5]:
             every_word &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
-        patients = patients.filter(Q(mrn__iexact=q) | every_word)
+        patients = patients.filter(Q(mrn=q.upper()) | every_word)
     return patients
+
+
+def departments() -> QuerySet[Department]:
+    return Department.objects.all()
+
+
+def icd10_search(*, q: str = "", billable_only: bool = False) -> QuerySet[Icd10Code]:
+    """ICD-10-CM codes by code prefix (E11, E11.9) or by words of the description."""
+    codes = Icd10Code.objects.all()
+    if billable_only:
+        codes = codes.filter(billable=True)
+    q = q.strip()
+    if not q:
+        return codes
+    as_code = q.upper().replace(".", "")
+    if len(q.split()) == 1 and as_code[:1].isalpha() and as_code[1:3].isdigit():
+        prefix = f"{as_code[:3]}.{as_code[3:]}" if len(as_code) > 3 else as_code
+        return codes.filter(code__startswith=prefix)
+    for word in q.split()[:5]:
+        codes = codes.filter(description__icontains=word)
+    return codes
+
+
+def encounters() -> QuerySet[Encounter]:
+    return Encounter.objects.select_related("department", "attending")
+
+
+def diagnoses() -> QuerySet[Diagnosis]:
+    return Diagnosis.objects.select_related("encounter")
+
+
+def allergies() -> QuerySet[Allergy]:
+    return Allergy.objects.all()
+
+
+def vitals() -> QuerySet[Vitals]:
+    return Vitals.objects.all()
+
+
+def patient_summary(*, patient_id: int) -> dict | None:
+    """Demographics, active diagnoses, allergies, current medications, last encounters, open balance."""
+    from billing.queries import patient_open_balance
+    from pharmacy.queries import current_medications
+
+    patient = Patient.objects.filter(pk=patient_id).first()
+    if patient is None:
+        return None
+    return {
+        "patient": patient,
+        "active_diagnoses": list(
+            diagnoses().filter(encounter__patient_id=patient_id, resolved_at__isnull=True).order_by("-recorded_at")
+        ),
+        "allergies": list(allergies().filter(patient_id=patient_id)),
+        "current_medications": current_medications(patient_id=patient_id),
+        "recent_encounters": list(encounters().filter(patient_id=patient_id)[:RECENT_ENCOUNTERS]),
+        "open_balance": patient_open_balance(patient_id=patient_id),
+    }

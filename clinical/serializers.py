@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from clinical.models import Patient
+from clinical.models import VITAL_RANGES, Allergy, Department, Diagnosis, Encounter, Icd10Code, Patient, Vitals
 
 
 class PatientInput(serializers.Serializer):
@@ -11,6 +11,15 @@ class PatientInput(serializers.Serializer):
     sex = serializers.ChoiceField(choices=Patient.Sex.choices, default=Patient.Sex.UNKNOWN)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     address = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PatientUpdate(serializers.Serializer):
+    given_name = serializers.CharField(max_length=100, required=False)
+    family_name = serializers.CharField(max_length=100, required=False)
+    date_of_birth = serializers.DateField(required=False)
+    sex = serializers.ChoiceField(choices=Patient.Sex.choices, required=False)
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True)
 
 
 class PatientOutput(serializers.ModelSerializer):
@@ -28,3 +37,105 @@ class PatientOutput(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+class DepartmentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "code", "name"]
+
+
+class Icd10Output(serializers.ModelSerializer):
+    class Meta:
+        model = Icd10Code
+        fields = ["code", "description", "chapter", "chapter_title", "block", "billable"]
+
+
+class EncounterInput(serializers.Serializer):
+    patient = serializers.IntegerField()
+    type = serializers.ChoiceField(choices=Encounter.Type.choices)
+    department = serializers.IntegerField()
+    attending = serializers.IntegerField(required=False, help_text="User id; defaults to the caller.")
+    started_at = serializers.DateTimeField(required=False)
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class EncounterClose(serializers.Serializer):
+    ended_at = serializers.DateTimeField(required=False)
+
+
+class EncounterOutput(serializers.ModelSerializer):
+    department_name = serializers.CharField(source="department.name", read_only=True)
+    attending_name = serializers.CharField(source="attending.get_full_name", read_only=True)
+
+    class Meta:
+        model = Encounter
+        fields = [
+            "id",
+            "patient",
+            "type",
+            "status",
+            "department",
+            "department_name",
+            "attending",
+            "attending_name",
+            "started_at",
+            "ended_at",
+            "reason",
+        ]
+
+
+class DiagnosisInput(serializers.Serializer):
+    encounter = serializers.IntegerField()
+    code = serializers.CharField(max_length=10, help_text="ICD-10-CM code, e.g. E11.9 (the dot is optional).")
+    is_primary = serializers.BooleanField(default=False)
+
+
+class DiagnosisOutput(serializers.ModelSerializer):
+    code = serializers.CharField(source="code_id")
+    patient = serializers.IntegerField(source="encounter.patient_id", read_only=True)
+
+    class Meta:
+        model = Diagnosis
+        fields = ["id", "encounter", "patient", "code", "description", "is_primary", "recorded_at", "resolved_at"]
+
+
+class AllergyInput(serializers.Serializer):
+    patient = serializers.IntegerField()
+    substance = serializers.CharField(max_length=100)
+    reaction = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    severity = serializers.ChoiceField(choices=Allergy.Severity.choices)
+
+
+class AllergyOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Allergy
+        fields = ["id", "patient", "substance", "reaction", "severity", "recorded_at"]
+
+
+class VitalsInput(serializers.Serializer):
+    encounter = serializers.IntegerField()
+    pulse = serializers.IntegerField(required=False, allow_null=True)
+    systolic = serializers.IntegerField(required=False, allow_null=True)
+    diastolic = serializers.IntegerField(required=False, allow_null=True)
+    temperature = serializers.DecimalField(max_digits=4, decimal_places=1, required=False, allow_null=True)
+    spo2 = serializers.IntegerField(required=False, allow_null=True)
+    respiratory_rate = serializers.IntegerField(required=False, allow_null=True)
+    weight = serializers.DecimalField(max_digits=5, decimal_places=1, required=False, allow_null=True)
+
+
+class VitalsOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Vitals
+        fields = ["id", "encounter", "recorded_at", *VITAL_RANGES]
+
+
+class SummaryOutput(serializers.Serializer):
+    """The patient summary read model (GET /api/v1/patients/{id}/summary/)."""
+
+    patient = PatientOutput()
+    active_diagnoses = DiagnosisOutput(many=True)
+    allergies = AllergyOutput(many=True)
+    current_medications = serializers.ListField(child=serializers.DictField())
+    recent_encounters = EncounterOutput(many=True)
+    open_balance = serializers.DecimalField(max_digits=14, decimal_places=2)

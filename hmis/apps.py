@@ -7,5 +7,6 @@ class HmisConfig(AppConfig):
 
     def ready(self):
         from hmis import roles
+        from hmis.api import schema  # noqa: F401 (registers the API-key scheme with drf-spectacular)
 
         roles.connect()

@@ -11,7 +11,7 @@ class DomainError(Exception):
         self.errors: dict[str, list[str]] = {k: list(v) for k, v in (errors or {}).items()}
         if message:
             self.errors.setdefault(field or self.default_field, []).append(message)
-        super().__init__(message or "; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items()))
+        super().__init__(message or "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in self.errors.items()))
 
     @classmethod
     def from_django(cls, exc: DjangoValidationError) -> "DomainError":

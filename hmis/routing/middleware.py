@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 
 from hmis.routing import lsn as lsn_mod
+from hmis.routing import positions
 from hmis.routing.health import PROBE_MARK
 from hmis.routing.state import unit_of_work
 
@@ -44,7 +45,7 @@ class RoutingMiddleware:
                 stack.enter_context(connections[alias].execute_wrapper(_counter(alias, state)))
             response = self.get_response(request)
             if state.wrote:
-                self._remember_position(response, cookie_lsn)
+                self._remember_position(response, state, cookie_lsn)
             log.info(
                 json.dumps(
                     {
@@ -63,13 +64,15 @@ class RoutingMiddleware:
             )
         return response
 
-    def _remember_position(self, response, previous: int | None) -> None:
+    def _remember_position(self, response, state, previous: int | None) -> None:
         try:
             position = lsn_mod.primary_lsn()
         except DatabaseError:
             return  # the primary is gone; the response already says what happened to the write
         if previous is not None and previous > position:
             position = previous
+        if state.identity:
+            positions.remember(state.identity, position)
         response.set_signed_cookie(
             COOKIE,
             lsn_mod.format_lsn(position),

@@ -24,12 +24,15 @@ class RoutingState:
     # Queries served per alias, for the request log line; the router's own health probes apart.
     queries: dict[str, int] = field(default_factory=dict)
     probes: dict[str, int] = field(default_factory=dict)
+    # Who is asking, when known and not a browser session (an API client): their position is kept server-side.
+    identity: str | None = None
 
     def require_lsn(self, lsn: int | None) -> None:
         if lsn is None or self.min_lsn == PRIMARY_ONLY:
             return
         if lsn == PRIMARY_ONLY or self.min_lsn is None or lsn > self.min_lsn:
             self.min_lsn = lsn
+            self.read_from = None  # a stricter requirement: choose again
 
 
 _current: ContextVar[RoutingState | None] = ContextVar("hmis_routing_state", default=None)

@@ -1,0 +1,291 @@
+"""Billing commands: one function per business action, one transaction on the primary.
+
+Money is Decimal with two places, computed here on the server. Every change to what an invoice is owed
+locks the invoice row first, so concurrent payments and credit notes see each other's effect.
+"""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth.models import User
+from django.db import connections, transaction
+from django.utils import timezone
+
+from billing.models import ZERO, CreditNote, Invoice, InvoiceCounter, InvoiceLine, Payer, Payment, Service
+from clinical.models import Department, Encounter, Patient
+from hmis.commands import get_locked, get_or_invalid, save_new, validate
+from hmis.errors import Conflict, InvalidInput
+
+CENT = Decimal("0.01")
+OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
+
+
+def cents(value) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@transaction.atomic(using="default")
+def payer_create(*, name: str, kind: str, payment_terms_days: int = 30) -> Payer:
+    payer = Payer(name=name.strip(), kind=kind, payment_terms_days=payment_terms_days)
+    validate(payer)
+    return save_new(payer, on_conflict="A payer with this name already exists.", field="name")
+
+
+@transaction.atomic(using="default")
+def service_create(*, code: str, name: str, department_id: int, price: Decimal) -> Service:
+    service = Service(
+        code=code.strip().upper(),
+        name=name.strip(),
+        department=get_or_invalid(Department, department_id, field="department"),
+        price=cents(price),
+    )
+    validate(service)
+    return save_new(service, on_conflict="A service with this code already exists.", field="code")
+
+
+def _build_line(index: int, data: dict, errors: dict) -> InvoiceLine | None:
+    """One invoice line from input; problems go into errors[index] (field -> messages)."""
+    line_errors: dict[str, list[str]] = {}
+    service = None
+    if data.get("service") is not None:
+        service = Service.objects.filter(pk=data["service"]).first()
+        if service is None:
+            line_errors["service"] = [f"Service {data['service']} does not exist."]
+        elif not service.active:
+            line_errors["service"] = [f"Service {service.code} is no longer offered."]
+    elif not data.get("description") or data.get("unit_price") is None:
+        line_errors["service"] = ["Choose a service, or give a description and a unit price."]
+    quantity = Decimal(data.get("quantity", 1))
+    if quantity <= 0:
+        line_errors["quantity"] = ["Quantity must be greater than zero."]
+    unit_price = data.get("unit_price")
+    if unit_price is None and service is not None:
+        unit_price = service.price
+    unit_price = cents(unit_price if unit_price is not None else 0)
+    if unit_price < 0:
+        line_errors["unit_price"] = ["Unit price cannot be negative."]
+    discount = cents(data.get("discount") or 0)
+    gross = cents(quantity * unit_price)
+    if discount < 0:
+        line_errors["discount"] = ["Discount cannot be negative."]
+    elif discount > gross:
+        line_errors["discount"] = [f"Discount cannot exceed the line amount ({gross})."]
+    if line_errors:
+        errors[index] = line_errors
+        return None
+    return InvoiceLine(
+        service=service,
+        description=data.get("description") or service.name,
+        quantity=quantity,
+        unit_price=unit_price,
+        discount=discount,
+        line_total=gross - discount,
+    )
+
+
+def line_errors(data: dict) -> dict[str, list[str]]:
+    """The problems with one line's input, by field (empty when it is fine). For forms that check early."""
+    errors: dict[int, dict] = {}
+    _build_line(0, data, errors)
+    return errors.get(0, {})
+
+
+def _retotal(invoice: Invoice) -> None:
+    lines = list(invoice.lines.all())
+    invoice.subtotal = sum((cents(line.quantity * line.unit_price) for line in lines), ZERO)
+    invoice.discount_total = sum((line.discount for line in lines), ZERO)
+    invoice.total = invoice.subtotal - invoice.discount_total
+
+
+@transaction.atomic(using="default")
+def invoice_create(
+    *,
+    patient_id: int,
+    payer_id: int,
+    lines: list[dict],
+    encounter_id: int | None = None,
+    posting_date: datetime.date | None = None,
+    due_date: datetime.date | None = None,
+    notes: str = "",
+    created_by: User | None = None,
+) -> Invoice:
+    """A draft invoice with its lines. All or nothing: one bad line and nothing is written."""
+    patient = get_or_invalid(Patient, patient_id, field="patient")
+    payer = get_or_invalid(Payer, payer_id, field="payer")
+    encounter = None
+    if encounter_id is not None:
+        encounter = get_or_invalid(Encounter, encounter_id, field="encounter")
+        if encounter.patient_id != patient.pk:
+            raise InvalidInput("This encounter belongs to another patient.", field="encounter")
+    if not lines:
+        raise InvalidInput("An invoice needs at least one line.", field="lines")
+    line_errors: dict[int, dict] = {}
+    built = [_build_line(i, data, line_errors) for i, data in enumerate(lines)]
+    if line_errors:
+        raise InvalidInput(errors={"lines": [line_errors.get(i, {}) for i in range(len(lines))]})
+    posting_date = posting_date or timezone.localdate()
+    due_date = due_date or posting_date + datetime.timedelta(days=payer.payment_terms_days)
+    if due_date < posting_date:
+        raise InvalidInput("The due date cannot be before the posting date.", field="due_date")
+    invoice = Invoice.objects.create(
+        patient=patient,
+        payer=payer,
+        encounter=encounter,
+        posting_date=posting_date,
+        due_date=due_date,
+        notes=notes,
+        created_by=created_by,
+    )
+    for line in built:
+        line.invoice = invoice
+    InvoiceLine.objects.bulk_create(built)
+    _retotal(invoice)
+    invoice.save(using="default", update_fields=["subtotal", "discount_total", "total"])
+    return invoice
+
+
+@transaction.atomic(using="default")
+def invoice_add_line(
+    *,
+    invoice_id: int,
+    service_id: int | None = None,
+    quantity: Decimal = Decimal(1),
+    unit_price: Decimal | None = None,
+    discount: Decimal = ZERO,
+    description: str = "",
+) -> InvoiceLine:
+    invoice = get_locked(Invoice, invoice_id)
+    if invoice.status != Invoice.Status.DRAFT:
+        raise Conflict(f"Invoice {invoice} is {invoice.get_status_display().lower()}; only drafts take new lines.")
+    errors: dict[int, dict] = {}
+    data = {"service": service_id, "quantity": quantity, "unit_price": unit_price, "discount": discount}
+    line = _build_line(0, {**data, "description": description}, errors)
+    if errors:
+        raise InvalidInput(errors=errors[0])
+    line.invoice = invoice
+    line.save(using="default")
+    _retotal(invoice)
+    invoice.save(using="default", update_fields=["subtotal", "discount_total", "total"])
+    return line
+
+
+def _next_invoice_number(year: int) -> str:
+    # Create the year's counter if needed, then lock its row: concurrent issuers queue here, and a rolled
+    # back issue rolls back its increment too, so numbers are unique and gap-free per year.
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO billing_invoicecounter (year, last_number) VALUES (%s, 0) ON CONFLICT (year) DO NOTHING",
+            [year],
+        )
+    counter = InvoiceCounter.objects.select_for_update().get(pk=year)
+    counter.last_number += 1
+    counter.save(using="default", update_fields=["last_number"])
+    return f"INV-{year}-{counter.last_number:06d}"
+
+
+def _settle_status(invoice: Invoice) -> None:
+    if invoice.total - invoice.amount_paid - invoice.amount_credited == 0:
+        invoice.status = Invoice.Status.PAID
+    elif invoice.amount_paid > 0:
+        invoice.status = Invoice.Status.PARTIALLY_PAID
+    else:
+        invoice.status = Invoice.Status.ISSUED
+
+
+@transaction.atomic(using="default")
+def invoice_issue(*, invoice_id: int, issued_by: User | None = None) -> Invoice:
+    invoice = get_locked(Invoice, invoice_id)
+    if invoice.status != Invoice.Status.DRAFT:
+        raise Conflict(f"Invoice {invoice} is already {invoice.get_status_display().lower()}.")
+    if not invoice.lines.exists():
+        raise InvalidInput("An invoice needs at least one line before it is issued.", field="lines")
+    invoice.number = _next_invoice_number(invoice.posting_date.year)
+    invoice.issued_at = timezone.now()
+    _settle_status(invoice)
+    invoice.save(using="default", update_fields=["number", "issued_at", "status"])
+    return invoice
+
+
+@transaction.atomic(using="default")
+def invoice_void(*, invoice_id: int, reason: str, voided_by: User | None = None) -> Invoice:
+    invoice = get_locked(Invoice, invoice_id)
+    if invoice.status == Invoice.Status.VOID:
+        raise Conflict(f"Invoice {invoice} is already void.")
+    if invoice.amount_paid > 0:
+        raise Conflict(f"Invoice {invoice} has payments ({invoice.amount_paid}); it cannot be voided.")
+    if not reason.strip():
+        raise InvalidInput("Say why the invoice is voided.", field="reason")
+    invoice.status, invoice.voided_at, invoice.void_reason = Invoice.Status.VOID, timezone.now(), reason.strip()
+    invoice.save(using="default", update_fields=["status", "voided_at", "void_reason"])
+    return invoice
+
+
+def _receivable(invoice_id: int, action: str) -> Invoice:
+    invoice = get_locked(Invoice, invoice_id, field="invoice")
+    if invoice.status not in OPEN_STATUSES:
+        state = invoice.get_status_display().lower()
+        raise Conflict(f"Invoice {invoice} is {state}; it cannot take a {action}.", field="invoice")
+    return invoice
+
+
+@transaction.atomic(using="default")
+def payment_record(
+    *,
+    invoice_id: int,
+    amount: Decimal,
+    method: str,
+    reference: str = "",
+    paid_on: datetime.date | None = None,
+    received_by: User | None = None,
+) -> Payment:
+    invoice = _receivable(invoice_id, "payment")
+    amount = cents(amount)
+    if amount <= 0:
+        raise InvalidInput("A payment must be greater than zero.", field="amount")
+    if amount > invoice.outstanding:
+        raise InvalidInput(f"The payment exceeds the outstanding amount ({invoice.outstanding}).", field="amount")
+    payment = Payment(
+        invoice=invoice,
+        amount=amount,
+        method=method,
+        reference=reference,
+        paid_on=paid_on or timezone.localdate(),
+        received_by=received_by,
+    )
+    validate(payment, exclude=["invoice"])
+    payment.save(using="default")
+    invoice.amount_paid += amount
+    _settle_status(invoice)
+    invoice.save(using="default", update_fields=["amount_paid", "status"])
+    return payment
+
+
+@transaction.atomic(using="default")
+def credit_note_create(
+    *,
+    invoice_id: int,
+    amount: Decimal,
+    reason: str,
+    credited_on: datetime.date | None = None,
+    created_by: User | None = None,
+) -> CreditNote:
+    invoice = _receivable(invoice_id, "credit note")
+    amount = cents(amount)
+    if amount <= 0:
+        raise InvalidInput("A credit note must be greater than zero.", field="amount")
+    if amount > invoice.outstanding:
+        raise InvalidInput(f"The credit exceeds the outstanding amount ({invoice.outstanding}).", field="amount")
+    if not reason.strip():
+        raise InvalidInput("Say why the credit is given.", field="reason")
+    note = CreditNote(
+        invoice=invoice,
+        amount=amount,
+        reason=reason.strip(),
+        credited_on=credited_on or timezone.localdate(),
+        created_by=created_by,
+    )
+    note.save(using="default")
+    invoice.amount_credited += amount
+    _settle_status(invoice)
+    invoice.save(using="default", update_fields=["amount_credited", "status"])
+    return note

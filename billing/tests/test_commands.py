@@ -1,0 +1,199 @@
+import datetime
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connections, transaction
+from django.utils import timezone
+
+from billing import commands
+from billing.models import CreditNote, Invoice, InvoiceLine, Payment
+from billing.tests.factories import PayerFactory, ServiceFactory
+from clinical.tests.factories import EncounterFactory, PatientFactory
+from hmis.errors import Conflict, InvalidInput, NotFound
+from hmis.testing import on_stack
+
+
+def make_invoice(*, lines=None, issue=False, **kwargs):
+    patient = kwargs.pop("patient", None) or PatientFactory()
+    invoice = commands.invoice_create(
+        patient_id=patient.pk,
+        payer_id=kwargs.pop("payer_id", None) or PayerFactory().pk,
+        lines=lines or [{"service": ServiceFactory(price=Decimal("100.00")).pk, "quantity": 1}],
+        **kwargs,
+    )
+    return commands.invoice_issue(invoice_id=invoice.pk) if issue else invoice
+
+
+@pytest.mark.django_db
+class TestInvoiceCreation:
+    def test_totals_are_computed_in_decimal_with_price_list_defaults(self):
+        xray, consult = ServiceFactory(price=Decimal("45.50")), ServiceFactory(price=Decimal("19.99"))
+        invoice = make_invoice(
+            lines=[
+                {"service": xray.pk, "quantity": Decimal("3")},
+                {"service": consult.pk, "quantity": 1, "unit_price": Decimal("25.00"), "discount": Decimal("5.01")},
+            ]
+        )
+        assert invoice.status == Invoice.Status.DRAFT and invoice.number is None
+        assert [line.unit_price for line in invoice.lines.all()] == [Decimal("45.50"), Decimal("25.00")]
+        assert invoice.subtotal == Decimal("161.50")
+        assert invoice.discount_total == Decimal("5.01")
+        assert invoice.total == Decimal("156.49")
+
+    def test_due_date_defaults_to_posting_date_plus_payer_terms(self):
+        payer = PayerFactory(payment_terms_days=45)
+        invoice = make_invoice(payer_id=payer.pk, posting_date=datetime.date(2026, 1, 10))
+        assert invoice.due_date == datetime.date(2026, 2, 24)
+        explicit = make_invoice(posting_date=datetime.date(2026, 1, 10), due_date=datetime.date(2026, 1, 20))
+        assert explicit.due_date == datetime.date(2026, 1, 20)
+
+    def test_a_bad_line_writes_nothing_at_all(self):
+        service = ServiceFactory()
+        with pytest.raises(InvalidInput) as caught:
+            make_invoice(
+                lines=[
+                    {"service": service.pk, "quantity": 1},
+                    {"service": service.pk, "quantity": -2},
+                    {"service": service.pk, "quantity": 1, "discount": Decimal("500")},
+                ]
+            )
+        lines_errors = caught.value.errors["lines"]
+        assert lines_errors[0] == {}
+        assert "quantity" in lines_errors[1] and "discount" in lines_errors[2]
+        assert not Invoice.objects.exists() and not InvoiceLine.objects.exists()
+
+    def test_encounter_must_belong_to_the_patient(self):
+        with pytest.raises(InvalidInput) as caught:
+            make_invoice(encounter_id=EncounterFactory().pk)
+        assert "encounter" in caught.value.errors
+
+    def test_due_date_before_posting_is_rejected(self):
+        with pytest.raises(InvalidInput) as caught:
+            make_invoice(posting_date=datetime.date(2026, 3, 1), due_date=datetime.date(2026, 2, 1))
+        assert "due_date" in caught.value.errors
+
+    def test_lines_are_added_only_to_drafts(self):
+        invoice = make_invoice()
+        commands.invoice_add_line(invoice_id=invoice.pk, service_id=ServiceFactory(price=Decimal("10")).pk, quantity=2)
+        invoice.refresh_from_db()
+        assert invoice.total == Decimal("120.00")
+        commands.invoice_issue(invoice_id=invoice.pk)
+        with pytest.raises(Conflict):
+            commands.invoice_add_line(invoice_id=invoice.pk, service_id=ServiceFactory().pk)
+
+
+@pytest.mark.django_db
+class TestLifecycle:
+    def test_issue_assigns_consecutive_numbers_per_posting_year(self):
+        year = timezone.localdate().year
+        first = make_invoice(issue=True)
+        second = make_invoice(issue=True)
+        old = make_invoice(issue=True, posting_date=datetime.date(2025, 12, 31), due_date=datetime.date(2026, 1, 30))
+        assert (first.number, second.number) == (f"INV-{year}-000001", f"INV-{year}-000002")
+        assert old.number == "INV-2025-000001"
+        assert first.status == Invoice.Status.ISSUED and first.issued_at
+
+    def test_issuing_twice_is_a_conflict(self):
+        invoice = make_invoice(issue=True)
+        with pytest.raises(Conflict):
+            commands.invoice_issue(invoice_id=invoice.pk)
+        with pytest.raises(NotFound):
+            commands.invoice_issue(invoice_id=999999)
+
+    def test_partial_then_full_payment(self):
+        invoice = make_invoice(issue=True)
+        commands.payment_record(invoice_id=invoice.pk, amount=Decimal("40"), method="cash")
+        invoice.refresh_from_db()
+        assert invoice.status == Invoice.Status.PARTIALLY_PAID and invoice.outstanding == Decimal("60.00")
+        commands.payment_record(invoice_id=invoice.pk, amount=Decimal("60.00"), method="card", reference="T-1")
+        invoice.refresh_from_db()
+        assert invoice.status == Invoice.Status.PAID and invoice.outstanding == Decimal("0.00")
+
+    def test_payment_larger_than_outstanding_is_rejected(self):
+        invoice = make_invoice(issue=True)
+        with pytest.raises(InvalidInput) as caught:
+            commands.payment_record(invoice_id=invoice.pk, amount=Decimal("100.01"), method="cash")
+        assert "amount" in caught.value.errors
+        assert not Payment.objects.exists()
+
+    def test_credit_note_reduces_outstanding_and_can_settle(self):
+        invoice = make_invoice(issue=True)
+        commands.payment_record(invoice_id=invoice.pk, amount=Decimal("70"), method="cash")
+        commands.credit_note_create(invoice_id=invoice.pk, amount=Decimal("30"), reason="Goodwill")
+        invoice.refresh_from_db()
+        assert invoice.amount_credited == Decimal("30.00") and invoice.outstanding == Decimal("0.00")
+        assert invoice.status == Invoice.Status.PAID
+        with pytest.raises(Conflict):
+            commands.credit_note_create(invoice_id=invoice.pk, amount=Decimal("1"), reason="more")
+
+    def test_credit_beyond_outstanding_is_rejected(self):
+        invoice = make_invoice(issue=True)
+        with pytest.raises(InvalidInput):
+            commands.credit_note_create(invoice_id=invoice.pk, amount=Decimal("100.50"), reason="too much")
+        assert not CreditNote.objects.exists()
+
+    def test_void_only_when_nothing_is_paid(self):
+        unpaid = make_invoice(issue=True)
+        commands.invoice_void(invoice_id=unpaid.pk, reason="Duplicate")
+        unpaid.refresh_from_db()
+        assert unpaid.status == Invoice.Status.VOID and unpaid.outstanding == Decimal("0.00")
+        with pytest.raises(Conflict):
+            commands.payment_record(invoice_id=unpaid.pk, amount=Decimal("1"), method="cash")
+        paid = make_invoice(issue=True)
+        commands.payment_record(invoice_id=paid.pk, amount=Decimal("1"), method="cash")
+        with pytest.raises(Conflict):
+            commands.invoice_void(invoice_id=paid.pk, reason="x")
+
+    def test_drafts_take_no_payment(self):
+        with pytest.raises(Conflict):
+            commands.payment_record(invoice_id=make_invoice().pk, amount=Decimal("1"), method="cash")
+
+    def test_overpayment_is_refused_by_the_database_too(self):
+        invoice = make_invoice(issue=True)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Invoice.objects.filter(pk=invoice.pk).update(amount_paid=Decimal("100.01"))
+
+
+def _in_parallel(count: int, work):
+    """Run `work(i)` in `count` threads at once, each on its own database connection."""
+    barrier = threading.Barrier(count)
+
+    def run(i):
+        try:
+            barrier.wait(timeout=30)
+            return work(i)
+        except Exception as exc:  # noqa: BLE001 (the caller inspects each outcome)
+            return exc
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+@on_stack
+def test_ten_parallel_issues_get_ten_distinct_consecutive_numbers():
+    drafts = [make_invoice() for _ in range(10)]
+    year = timezone.localdate().year
+
+    results = _in_parallel(10, lambda i: commands.invoice_issue(invoice_id=drafts[i].pk).number)
+
+    assert all(isinstance(r, str) for r in results), results
+    assert sorted(results) == [f"INV-{year}-{n:06d}" for n in range(1, 11)]
+
+
+@on_stack
+def test_two_parallel_payments_that_together_overpay_are_not_both_accepted():
+    invoice = make_invoice(issue=True)
+
+    results = _in_parallel(
+        2, lambda i: commands.payment_record(invoice_id=invoice.pk, amount=Decimal("60"), method="cash")
+    )
+
+    accepted = [r for r in results if isinstance(r, Payment)]
+    rejected = [r for r in results if isinstance(r, InvalidInput)]
+    assert len(accepted) == 1 and len(rejected) == 1, results
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("60.00") and Payment.objects.count() == 1

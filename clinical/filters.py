@@ -1,0 +1,36 @@
+import django_filters as filters
+
+from clinical.models import Allergy, Diagnosis, Encounter, Vitals
+
+
+class EncounterFilter(filters.FilterSet):
+    started_after = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_before = filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+
+    class Meta:
+        model = Encounter
+        fields = ["patient", "status", "type", "department", "attending"]
+
+
+class DiagnosisFilter(filters.FilterSet):
+    patient = filters.NumberFilter(field_name="encounter__patient")
+    code = filters.CharFilter(field_name="code", lookup_expr="startswith")
+    active = filters.BooleanFilter(field_name="resolved_at", lookup_expr="isnull")
+
+    class Meta:
+        model = Diagnosis
+        fields = ["encounter", "patient", "code", "is_primary", "active"]
+
+
+class AllergyFilter(filters.FilterSet):
+    class Meta:
+        model = Allergy
+        fields = ["patient", "severity"]
+
+
+class VitalsFilter(filters.FilterSet):
+    patient = filters.NumberFilter(field_name="encounter__patient")
+
+    class Meta:
+        model = Vitals
+        fields = ["encounter", "patient"]

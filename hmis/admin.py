@@ -1,0 +1,40 @@
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+
+from hmis.errors import DomainError
+from hmis.models import ApiClient
+
+
+class CommandErrorsAdmin(admin.ModelAdmin):
+    """Admin whose saves go through commands: a domain error rolls the whole save back and is shown."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:  # raised inside the admin's atomic block: nothing was written
+            for field, problems in exc.errors.items():
+                label = "" if field in ("non_field_errors", "detail") else f"{field.replace('_', ' ')}: "
+                for problem in problems:
+                    self.message_user(request, f"Not saved. {label}{problem}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def run_command(self, request, command, **kwargs) -> bool:
+        """For admin actions: run one command, report a domain error as a message."""
+        try:
+            command(**kwargs)
+            return True
+        except DomainError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return False
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "key_prefix", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+    readonly_fields = ["name", "user", "key_prefix", "created_at"]
+    fields = ["name", "user", "key_prefix", "active", "created_at"]
+
+    def has_add_permission(self, request):
+        return False  # keys are made with `manage.py create_api_client`, which shows the key once
