@@ -82,3 +82,25 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     except subprocess.TimeoutExpired:
         worker.kill()
     log.close()
+
+
+@pytest.fixture
+def api_as():
+    """api_as("clinician", ...) -> a DRF test client authenticated with a fresh API key holding those roles."""
+    from django.core.management import call_command
+    from rest_framework.test import APIClient
+
+    made = []
+
+    def make(*roles: str) -> APIClient:
+        import io
+
+        out = io.StringIO()
+        call_command("create_api_client", f"it-{'-'.join(roles) or 'none'}-{len(made)}", roles=list(roles), stdout=out)
+        key = out.getvalue().strip().splitlines()[-1].split("Api-Key ")[1]
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        made.append(client)
+        return client
+
+    return make

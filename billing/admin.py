@@ -173,6 +173,8 @@ class InvoiceAdmin(CommandErrorsAdmin):
             created_by=request.user,
         )
         form.instance.pk = invoice.pk
+        for formset in formsets:  # saved by the command, not by the formsets: nothing for the admin log to list
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def _record_money(self, request, invoice, formset):
         for item in formset.save(commit=False):

@@ -122,7 +122,7 @@ def invoice_create(
     line_errors: dict[int, dict] = {}
     built = [_build_line(i, data, line_errors) for i, data in enumerate(lines)]
     if line_errors:
-        raise InvalidInput(errors={"lines": [line_errors.get(i, {}) for i in range(len(lines))]})
+        raise InvalidInput(errors={"lines": {str(i): problems for i, problems in line_errors.items()}})
     posting_date = posting_date or timezone.localdate()
     due_date = due_date or posting_date + datetime.timedelta(days=payer.payment_terms_days)
     if due_date < posting_date:

@@ -164,7 +164,7 @@ class DiagnosisAdmin(CommandErrorsAdmin):
     date_hierarchy = "recorded_at"
     list_select_related = ["encounter__patient"]
     autocomplete_fields = ["code", "encounter"]
-    readonly_fields = ["description"]
+    readonly_fields = ["description", "recorded_at", "recorded_by"]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -182,6 +182,7 @@ class AllergyAdmin(CommandErrorsAdmin):
     list_filter = ["severity"]
     search_fields = ["substance", "patient__mrn", "patient__family_name"]
     autocomplete_fields = ["patient"]
+    readonly_fields = ["recorded_at", "recorded_by"]
     list_select_related = ["patient"]
 
     def save_model(self, request, obj, form, change):
@@ -203,6 +204,7 @@ class VitalsAdmin(CommandErrorsAdmin):
     list_display = ["encounter", "recorded_at", "pulse", "systolic", "diastolic", "temperature", "spo2", "weight"]
     date_hierarchy = "recorded_at"
     autocomplete_fields = ["encounter"]
+    readonly_fields = ["recorded_at", "recorded_by"]
     list_select_related = ["encounter__patient"]
 
     def save_model(self, request, obj, form, change):

@@ -8,7 +8,8 @@ class DomainError(Exception):
     default_field = "non_field_errors"
 
     def __init__(self, message: str | None = None, *, field: str | None = None, errors=None):
-        self.errors: dict[str, list[str]] = {k: list(v) for k, v in (errors or {}).items()}
+        # {field: [messages]}, or for items of a list field {field: {position: {field: [messages]}}}.
+        self.errors: dict = {k: v if isinstance(v, dict) else list(v) for k, v in (errors or {}).items()}
         if message:
             self.errors.setdefault(field or self.default_field, []).append(message)
         super().__init__(message or "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in self.errors.items()))

@@ -10,19 +10,21 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from hmis.errors import DomainError
 
 
-def _as_lists(detail) -> dict[str, list[str]]:
+def _as_lists(detail) -> dict:
+    """{field: [messages]}; nested items (invoice lines) as {field: {position: {field: [messages]}}}."""
     if isinstance(detail, dict):
-        return {str(k): _flatten(v) for k, v in detail.items()}
-    return {"non_field_errors": _flatten(detail)}
+        return {str(k): _normalize(v) for k, v in detail.items()}
+    return {"non_field_errors": _normalize(detail)}
 
 
-def _flatten(value) -> list:
-    if isinstance(value, list):
-        if all(isinstance(v, str) for v in value):
-            return [str(v) for v in value]
-        return [_as_lists(v) if isinstance(v, dict) else v for v in value]
+def _normalize(value):
     if isinstance(value, dict):
-        return [_as_lists(value)]
+        return {str(k): _normalize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        if all(not isinstance(v, dict | list) for v in value):
+            return [str(v) for v in value]
+        # A list serializer's errors: one entry per item, empty for the good ones; keep only the bad ones.
+        return {str(i): _normalize(v) for i, v in enumerate(value) if v}
     return [str(value)]
 
 
