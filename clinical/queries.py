@@ -12,6 +12,9 @@ def patient_search(*, q: str = "") -> QuerySet[Patient]:
     patients = Patient.objects.all()
     q = q.strip()
     if q:
+        by_mrn = patients.filter(mrn=q.upper())
+        if by_mrn.exists():  # an exact MRN is the whole answer: skip the name search
+            return by_mrn
         every_word = Q()
         for word in q.split()[:5]:
             every_word &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
