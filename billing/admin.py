@@ -129,8 +129,18 @@ class InvoiceAdmin(CommandErrorsAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return [*self.computed, "outstanding", "patient", "encounter", "payer", "posting_date", "due_date",
-                "issued_at", "voided_at", "void_reason"]  # fmt: skip
+        return [
+            *self.computed,
+            "outstanding",
+            "patient",
+            "encounter",
+            "payer",
+            "posting_date",
+            "due_date",
+            "issued_at",
+            "voided_at",
+            "void_reason",
+        ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -220,17 +230,16 @@ class InvoiceAdmin(CommandErrorsAdmin):
             )
             self.message_user(request, f"Voided {voided} invoice(s).")
             return None
-        return TemplateResponse(
-            request,
-            "admin/billing/void_invoices.html",
-            {
-                **self.admin_site.each_context(request),
-                "invoices": queryset,
-                "form": form,
-                "opts": self.model._meta,
-                "title": "Void invoices",
-            },
-        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Void invoices",
+            "intro": "Invoices with payments cannot be voided; they are skipped with a message.",
+            "objects": queryset,
+            "form": form,
+            "action": "void_invoices",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/command_action.html", context)
 
 
 @admin.register(Payment)

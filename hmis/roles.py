@@ -7,9 +7,24 @@ ALL = ("view", "add", "change", "delete")
 
 # role -> {app label or "app.model": actions}. Actions are Django's view/add/change/delete.
 ROLES: dict[str, dict[str, tuple[str, ...]]] = {
-    "clinician": {"clinical": ("view", "add", "change")},
-    "billing_clerk": {"billing": ("view", "add", "change"), "clinical.patient": ("view",)},
-    "pharmacist": {"pharmacy": ("view", "add", "change"), "clinical.patient": ("view",)},
+    # Clinicians prescribe; pharmacists dispense and keep the stock.
+    "clinician": {
+        "clinical": ("view", "add", "change"),
+        "pharmacy.prescription": ("view", "add", "change"),
+        "pharmacy.drug": ("view",),
+        "pharmacy.dispense": ("view",),
+    },
+    "billing_clerk": {
+        "billing": ("view", "add", "change"),
+        "clinical.patient": ("view",),
+        "clinical.encounter": ("view",),
+    },
+    "pharmacist": {
+        "pharmacy": ("view", "add", "change"),
+        "clinical.patient": ("view",),
+        "clinical.encounter": ("view",),
+        "clinical.allergy": ("view",),
+    },
     "report_viewer": {"reports": ("view",)},
     "admin": {"clinical": ALL, "billing": ALL, "pharmacy": ALL, "reports": ALL},
 }

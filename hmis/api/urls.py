@@ -2,6 +2,7 @@ from rest_framework.routers import DefaultRouter
 
 from billing import api as billing
 from clinical import api as clinical
+from pharmacy import api as pharmacy
 
 router = DefaultRouter(trailing_slash=True)
 router.register("patients", clinical.PatientViewSet, basename="patient")
@@ -15,5 +16,9 @@ router.register("payers", billing.PayerViewSet, basename="payer")
 router.register("services", billing.ServiceViewSet, basename="service")
 router.register("invoices", billing.InvoiceViewSet, basename="invoice")
 router.register("payments", billing.PaymentViewSet, basename="payment")
+router.register("drugs", pharmacy.DrugViewSet, basename="drug")
+router.register("stock-batches", pharmacy.StockBatchViewSet, basename="stockbatch")
+router.register("prescriptions", pharmacy.PrescriptionViewSet, basename="prescription")
+router.register("dispenses", pharmacy.DispenseViewSet, basename="dispense")
 
 urlpatterns = router.urls

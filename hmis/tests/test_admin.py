@@ -1,5 +1,6 @@
 """The Django admin: every page renders, and its saves and actions go through the commands."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,8 @@ from clinical import commands as clinical
 from clinical.models import Diagnosis, Encounter, Patient
 from clinical.tests.factories import EncounterFactory, PatientFactory, UserFactory
 from hmis.models import ApiClient
+from pharmacy import commands as pharmacy
+from pharmacy.models import Prescription, StockBatch
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +39,32 @@ def one_of_each():
     billing.payment_record(invoice_id=invoice.pk, amount=Decimal("10"), method="cash")
     billing.credit_note_create(invoice_id=invoice.pk, amount=Decimal("5"), reason="x")
     ApiClient.objects.create(name="lab", user=UserFactory(), key_prefix="abcdefgh", key_hash="0" * 64)
+    drug = pharmacy.drug_create(
+        code="PARA",
+        generic_name="Paracetamol",
+        form="tablet",
+        strength="500 mg",
+        unit="tablet",
+        unit_price=Decimal("0.10"),
+        ingredients=["paracetamol"],
+    )
+    pharmacy.stock_receive(
+        drug_id=drug.pk,
+        lot_number="L1",
+        expiry_date=datetime.date.today() + datetime.timedelta(days=90),
+        quantity=50,
+        unit_cost=Decimal("0.02"),
+    )
+    prescription = pharmacy.prescription_create(
+        encounter_id=encounter.pk,
+        drug_id=drug.pk,
+        dose="1 g",
+        frequency="qid",
+        duration_days=3,
+        quantity=12,
+        prescriber=UserFactory(),
+    )
+    pharmacy.medication_dispense(prescription_id=prescription.pk, quantity=4)
 
 
 def test_every_changelist_add_and_change_page_renders(staff, one_of_each):
@@ -183,3 +212,33 @@ def test_close_action(staff):
     encounter = EncounterFactory()
     staff.post("/admin/clinical/encounter/", {"action": "close_encounters", "_selected_action": [encounter.pk]})
     assert Encounter.objects.get(pk=encounter.pk).status == "closed"
+
+
+def test_pharmacy_admin_receives_adjusts_and_dispenses_through_commands(staff, one_of_each):
+    batch = StockBatch.objects.get()
+    form = {"action": "adjust_stock", "_selected_action": [batch.pk]}
+    assert b"quantity_change" in staff.post("/admin/pharmacy/stockbatch/", form).content
+    staff.post("/admin/pharmacy/stockbatch/", {**form, "apply": "1", "quantity_change": "-6", "reason": "damaged"})
+    batch.refresh_from_db()
+    assert batch.quantity_on_hand == 40  # 50 received, 4 dispensed, 6 damaged
+
+    prescription = Prescription.objects.get()
+    form = {"action": "dispense", "_selected_action": [prescription.pk]}
+    confirm = staff.post("/admin/pharmacy/prescription/", form)
+    assert b"First-expiry-first-out will take" in confirm.content and b"lot L1" in confirm.content
+    staff.post("/admin/pharmacy/prescription/", {**form, "apply": "1", "quantity": "", "allergy_override_reason": ""})
+    prescription.refresh_from_db()
+    assert prescription.status == "dispensed"
+
+    received = staff.post(
+        "/admin/pharmacy/stockbatch/add/",
+        {
+            "drug": batch.drug_id,
+            "lot_number": "L2",
+            "expiry_date": "2099-01-01",
+            "quantity_on_hand": "30",
+            "unit_cost": "0.02",
+        },
+    )
+    assert received.status_code == 302
+    assert StockBatch.objects.get(lot_number="L2").movements.get().quantity == 30

@@ -1,0 +1,236 @@
+from django import forms
+from django.contrib import admin
+from django.template.response import TemplateResponse
+
+from hmis.admin import CommandErrorsAdmin
+from pharmacy import commands
+from pharmacy.models import Dispense, DispenseAllocation, Drug, Prescription, StockBatch, StockMovement
+
+
+@admin.register(Drug)
+class DrugAdmin(CommandErrorsAdmin):
+    list_display = ["code", "generic_name", "strength", "form", "unit", "unit_price", "reorder_level", "active"]
+    list_filter = ["form", "active"]
+    search_fields = ["code", "generic_name", "ingredients"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        fields = ["code", "generic_name", "form", "strength", "unit", "unit_price", "reorder_level", "ingredients"]
+        obj.pk = commands.drug_create(**{f: form.cleaned_data[f] for f in fields}).pk
+
+
+class MovementInline(admin.TabularInline):
+    model = StockMovement
+    fields = ["created_at", "kind", "quantity", "reason", "note", "dispense", "created_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AdjustForm(forms.Form):
+    quantity_change = forms.IntegerField(help_text="Negative to remove units, positive to add.")
+    reason = forms.ChoiceField(choices=StockMovement.Reason.choices)
+    note = forms.CharField(max_length=200, required=False)
+
+
+@admin.register(StockBatch)
+class StockBatchAdmin(CommandErrorsAdmin):
+    """Stock is read-only here: it changes only by receiving (the add form) and by the adjust action."""
+
+    list_display = ["drug", "lot_number", "expiry_date", "quantity_on_hand", "unit_cost", "received_at"]
+    list_filter = ["expiry_date", "drug__form"]
+    search_fields = ["lot_number", "drug__generic_name", "drug__code"]
+    date_hierarchy = "expiry_date"
+    list_select_related = ["drug"]
+    autocomplete_fields = ["drug"]
+    inlines = [MovementInline]
+    actions = ["adjust_stock"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:  # receiving stock
+            return ["drug", "lot_number", "expiry_date", "quantity_on_hand", "unit_cost"]
+        return ["drug", "lot_number", "expiry_date", "quantity_on_hand", "unit_cost", "received_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.get_fields(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            form.base_fields["quantity_on_hand"].label = "Quantity received"
+        return form
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        batch = commands.stock_receive(
+            drug_id=data["drug"].pk,
+            lot_number=data["lot_number"],
+            expiry_date=data["expiry_date"],
+            quantity=data["quantity_on_hand"],
+            unit_cost=data["unit_cost"],
+            received_by=request.user,
+        )
+        obj.pk = batch.pk
+
+    @admin.action(description="Adjust stock of the selected batch…")
+    def adjust_stock(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Adjust one batch at a time.", level="error")
+            return None
+        batch = queryset.get()
+        form = AdjustForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            if self.run_command(
+                request, commands.stock_adjust, batch_id=batch.pk, adjusted_by=request.user, **form.cleaned_data
+            ):
+                self.message_user(request, f"Adjusted {batch}.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Adjust {batch}",
+            "form": form,
+            "objects": [batch],
+            "action": "adjust_stock",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/command_action.html", context)
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "batch", "kind", "quantity", "reason", "created_by"]
+    list_filter = ["kind", "reason"]
+    date_hierarchy = "created_at"
+    search_fields = ["batch__lot_number", "batch__drug__generic_name"]
+    list_select_related = ["batch__drug", "created_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DispenseForm(forms.Form):
+    quantity = forms.IntegerField(min_value=1, required=False, help_text="Empty: what remains on the prescription.")
+    allergy_override_reason = forms.CharField(
+        max_length=300, required=False, help_text="Only when the patient has a matching allergy."
+    )
+
+
+@admin.register(Prescription)
+class PrescriptionAdmin(CommandErrorsAdmin):
+    list_display = [
+        "id",
+        "drug",
+        "encounter",
+        "dose",
+        "frequency",
+        "duration_days",
+        "quantity",
+        "quantity_dispensed",
+        "status",
+        "prescribed_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["drug__generic_name", "encounter__patient__mrn", "encounter__patient__family_name"]
+    date_hierarchy = "prescribed_at"
+    list_select_related = ["drug", "encounter__patient"]
+    autocomplete_fields = ["encounter", "drug"]
+    readonly_fields = ["quantity_dispensed", "status", "prescriber", "prescribed_at"]
+    actions = ["dispense", "cancel"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        fields = ["dose", "frequency", "duration_days", "quantity", "notes"]
+        obj.pk = commands.prescription_create(
+            encounter_id=obj.encounter_id,
+            drug_id=obj.drug_id,
+            prescriber=request.user,
+            **{f: form.cleaned_data[f] for f in fields},
+        ).pk
+
+    @admin.action(description="Dispense the selected prescription…")
+    def dispense(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Dispense one prescription at a time.", level="error")
+            return None
+        prescription = queryset.get()
+        form = DispenseForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            if self.run_command(
+                request,
+                commands.medication_dispense,
+                prescription_id=prescription.pk,
+                quantity=form.cleaned_data["quantity"],
+                allergy_override_reason=form.cleaned_data["allergy_override_reason"],
+                dispensed_by=request.user,
+            ):
+                self.message_user(request, f"Dispensed {prescription.drug}; the charge is on the encounter's invoice.")
+            return None
+        plan = commands.plan_allocation(commands.fefo_batches(prescription.drug, lock=False), prescription.remaining)
+        allergies = commands.allergy_conflicts(patient_id=prescription.encounter.patient_id, drug=prescription.drug)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Dispense {prescription.drug}",
+            "form": form,
+            "objects": [prescription],
+            "action": "dispense",
+            "opts": self.model._meta,
+            "plan": plan,
+            "allergies": allergies,
+        }
+        return TemplateResponse(request, "admin/command_action.html", context)
+
+    @admin.action(description="Cancel the selected prescriptions")
+    def cancel(self, request, queryset):
+        done = sum(self.run_command(request, commands.prescription_cancel, prescription_id=p.pk) for p in queryset)
+        self.message_user(request, f"Cancelled {done} prescription(s).")
+
+
+class AllocationInline(admin.TabularInline):
+    model = DispenseAllocation
+    fields = ["batch", "quantity"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dispense)
+class DispenseAdmin(admin.ModelAdmin):
+    list_display = ["dispensed_at", "prescription", "quantity", "dispensed_by", "allergy_override_reason"]
+    date_hierarchy = "dispensed_at"
+    search_fields = ["prescription__drug__generic_name", "prescription__encounter__patient__mrn"]
+    list_select_related = ["prescription__drug", "dispensed_by"]
+    inlines = [AllocationInline]
+    readonly_fields = [
+        "prescription",
+        "quantity",
+        "dispensed_by",
+        "dispensed_at",
+        "allergy_override_reason",
+        "allergy_override_by",
+        "invoice_line",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # dispense from a prescription (the action), so FEFO, allergies and charges apply
+
+    def has_change_permission(self, request, obj=None):
+        return False

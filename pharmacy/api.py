@@ -1,0 +1,104 @@
+"""Pharmacy API: thin — validate, then one command or one query."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+
+from hmis.api.views import CommandViewSet
+from pharmacy import commands, queries
+from pharmacy import serializers as s
+
+
+class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+    serializer_class = s.DrugOutput
+    input_serializer = s.DrugInput
+    filterset_fields = ["form", "active", "code"]
+
+    def get_queryset(self):
+        return queries.drugs()
+
+    @extend_schema(request=s.DrugInput, responses={201: s.DrugOutput})
+    def create(self, request):
+        return self.created(commands.drug_create(**self.validated()))
+
+    @extend_schema(
+        parameters=[OpenApiParameter("low", bool, description="Only drugs at or below their reorder level.")],
+        responses={200: s.StockLevelOutput(many=True)},
+    )
+    @action(detail=False, methods=["get"])
+    def stock(self, request):
+        drugs = queries.low_stock() if request.query_params.get("low") == "true" else queries.stock_levels()
+        page = self.paginate_queryset(drugs.order_by("generic_name", "id"))
+        return self.get_paginated_response(s.StockLevelOutput(page, many=True).data)
+
+
+class StockBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+    serializer_class = s.BatchOutput
+    input_serializer = s.ReceiveInput
+    filterset_fields = ["drug", "lot_number"]
+    action_permissions = {"adjust": ["pharmacy.change_stockbatch"]}
+
+    def get_queryset(self):
+        days = self.request.query_params.get("expiring_within")
+        if days is not None and days.isdigit():
+            return queries.expiring_batches(within_days=int(days))
+        return queries.batches()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("expiring_within", int, description="Batches with stock expiring within N days.")]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=s.ReceiveInput, responses={201: s.BatchOutput})
+    def create(self, request):
+        data = self.validated()
+        data["drug_id"] = data.pop("drug")
+        return self.created(commands.stock_receive(received_by=request.user, **data))
+
+    @extend_schema(request=s.AdjustInput, responses={200: s.BatchOutput})
+    @action(detail=True, methods=["post"])
+    def adjust(self, request, pk=None):
+        batch = commands.stock_adjust(batch_id=pk, adjusted_by=request.user, **self.validated(s.AdjustInput))
+        return self.respond(batch)
+
+
+class PrescriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+    serializer_class = s.PrescriptionOutput
+    input_serializer = s.PrescriptionInput
+    filterset_fields = ["status", "encounter", "drug", "encounter__patient"]
+    action_permissions = {"cancel": ["pharmacy.change_prescription"]}
+
+    def get_queryset(self):
+        return queries.prescriptions()
+
+    @extend_schema(request=s.PrescriptionInput, responses={201: s.PrescriptionOutput})
+    def create(self, request):
+        data = self.validated()
+        data["encounter_id"], data["drug_id"] = data.pop("encounter"), data.pop("drug")
+        return self.created(commands.prescription_create(prescriber=request.user, **data))
+
+    @extend_schema(request=None, responses={200: s.PrescriptionOutput})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self.respond(commands.prescription_cancel(prescription_id=pk))
+
+
+class DispenseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+    serializer_class = s.DispenseOutput
+    input_serializer = s.DispenseInput
+    filterset_fields = ["prescription", "prescription__encounter__patient"]
+
+    def get_queryset(self):
+        return queries.dispenses()
+
+    @extend_schema(request=s.DispenseInput, responses={201: s.DispenseOutput})
+    def create(self, request):
+        data = self.validated()
+        dispense = commands.medication_dispense(
+            prescription_id=data["prescription"],
+            quantity=data.get("quantity"),
+            allergy_override_reason=data["allergy_override_reason"],
+            dispensed_by=request.user,
+        )
+        return self.created(dispense)
