@@ -36,3 +36,8 @@ class ApiClient(models.Model):
 
     def matches(self, key: str) -> bool:
         return secrets.compare_digest(self.key_hash, hash_key(key))
+
+
+from hmis.events.models import OutboxEvent  # noqa: E402 (the outbox lives in hmis/events/)
+
+__all__ = ["ApiClient", "OutboxEvent"]

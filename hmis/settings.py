@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -120,8 +121,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600, "socket_connect_ti
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
+PROJECTION_SWEEP_SECONDS = env.float("PROJECTION_SWEEP_SECONDS", default=10.0)
+# A Redis summary older than this (no confirmation of freshness) is passed over for the view.
+PROJECTION_MAX_STALE_SECONDS = env.int("PROJECTION_MAX_STALE_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "hmis.ops.heartbeat", "schedule": 10.0},
+    "sweep-projections": {"task": "reports.sweep_projections", "schedule": PROJECTION_SWEEP_SECONDS},
+    "reage-summaries": {"task": "reports.reage_summaries", "schedule": crontab(hour=0, minute=1)},
+    "reconcile-projections": {"task": "reports.reconcile_projections", "schedule": crontab(minute=17)},
+    "prune-outbox": {"task": "reports.prune_outbox", "schedule": crontab(hour=3, minute=30)},
 }
 WORKER_HEARTBEAT_KEY = "hmis:worker:heartbeat"
 

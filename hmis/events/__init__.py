@@ -1,0 +1,1 @@
+"""The outbox: write-side changes recorded in the same transaction, relayed to Celery after commit."""

@@ -1,0 +1,22 @@
+"""post_save / post_delete receivers that write outbox events for the projections a model feeds."""
+
+from django.apps import apps
+from django.db.models.signals import post_delete, post_save
+
+from hmis.events import outbox
+
+
+def _receiver(projections: tuple[str, ...], source: str):
+    def on_change(sender, instance, **kwargs):
+        outbox.record(projections, source, instance.pk)
+
+    return on_change
+
+
+def connect(dirtied_by: dict[str, tuple[str, ...]]) -> None:
+    """dirtied_by: {"app_label.Model": (projection names)} (see reports.projections.dirtied_by)."""
+    for label, projections in dirtied_by.items():
+        model = apps.get_model(label)
+        handler = _receiver(projections, label.lower())
+        post_save.connect(handler, sender=model, weak=False, dispatch_uid=f"outbox.save.{label}")
+        post_delete.connect(handler, sender=model, weak=False, dispatch_uid=f"outbox.delete.{label}")

@@ -1,0 +1,139 @@
+"""AR aging: a ledger of every issued invoice's total, payments and credits, aged at query time.
+
+Keeping entries with their dates (not only today's outstanding) lets any as-of date be reported as it
+stood then: an invoice paid after the as-of date still counts as outstanding at that date (the ERPNext
+and Odoo convention). Buckets are computed at query time for either basis (due date / posting date).
+Redis holds today's buckets per payer and overall, due-date basis, default ranges.
+"""
+
+import datetime
+import itertools
+
+from django.utils import timezone
+
+from reports.projections.base import Projection, View, cents, rows
+
+DEFAULT_RANGES = (30, 60, 90, 120)
+OPEN_STATUSES = "('issued', 'partially_paid', 'paid')"
+
+ENTRIES_SELECT = f"""
+WITH inv AS (
+    SELECT i.id, i.number, i.patient_id, p.family_name || ', ' || p.given_name AS patient_name, p.mrn,
+           i.payer_id, y.name AS payer_name, i.posting_date, i.due_date, i.total
+    FROM billing_invoice i
+    JOIN clinical_patient p ON p.id = i.patient_id
+    JOIN billing_payer y ON y.id = i.payer_id
+    WHERE i.status IN {OPEN_STATUSES}
+)
+SELECT 'i' || inv.id AS entry, inv.id AS invoice_id, inv.number, inv.patient_id, inv.patient_name, inv.mrn,
+       inv.payer_id, inv.payer_name, inv.posting_date, inv.due_date, inv.posting_date AS entry_date,
+       'invoiced'::text AS kind, inv.total AS amount
+FROM inv
+UNION ALL
+SELECT 'p' || m.id, inv.id, inv.number, inv.patient_id, inv.patient_name, inv.mrn, inv.payer_id, inv.payer_name,
+       inv.posting_date, inv.due_date, m.paid_on, 'paid', -m.amount
+FROM billing_payment m JOIN inv ON inv.id = m.invoice_id
+UNION ALL
+SELECT 'c' || c.id, inv.id, inv.number, inv.patient_id, inv.patient_name, inv.mrn, inv.payer_id, inv.payer_name,
+       inv.posting_date, inv.due_date, c.credited_on, 'credited', -c.amount
+FROM billing_creditnote c JOIN inv ON inv.id = c.invoice_id
+"""
+
+ENTRIES = View(
+    name="reports_ar_entries",
+    select=ENTRIES_SELECT,
+    unique=("entry",),
+    indexes=(("invoice_id",), ("payer_id",), ("patient_id",), ("posting_date",)),
+)
+
+GROUPS = {
+    "payer": ("payer_id", "payer_name"),
+    "patient": ("patient_id", "patient_name", "mrn"),
+    "invoice": (
+        "invoice_id",
+        "number",
+        "patient_id",
+        "patient_name",
+        "mrn",
+        "payer_id",
+        "payer_name",
+        "posting_date",
+        "due_date",
+    ),
+    "all": (),
+}
+
+
+def bucket_names(ranges=DEFAULT_RANGES) -> list[str]:
+    edges = [0, *ranges]
+    names = ["not_due"]
+    names += [f"{low + (1 if i else 0)}_{high}" for i, (low, high) in enumerate(itertools.pairwise(edges))]
+    return [*names, f"{ranges[-1] + 1}_plus"]
+
+
+def aging_sql(source: str, *, group_by: str, basis: str, ranges=DEFAULT_RANGES, filters: str = "") -> str:
+    """SQL over `source` (the view, or the live SELECT as a subquery) giving one row per group.
+
+    Params: %(as_of)s. Age = as_of - basis date, in days; "not due" when negative (due in the future).
+    """
+    basis_col = "due_date" if basis == "due_date" else "posting_date"
+    keys = GROUPS[group_by]
+    inner_keys = "".join(f", max({k}) AS {k}" if k != "invoice_id" else "" for k in keys)
+    edges = [0, *ranges]
+    buckets = ["sum(outstanding) FILTER (WHERE age < 0) AS not_due"]
+    for i, (low, high) in enumerate(itertools.pairwise(edges)):
+        low = low + (1 if i else 0)
+        buckets.append(f'sum(outstanding) FILTER (WHERE age BETWEEN {int(low)} AND {int(high)}) AS "{low}_{high}"')
+    buckets.append(f'sum(outstanding) FILTER (WHERE age > {int(ranges[-1])}) AS "{int(ranges[-1]) + 1}_plus"')
+    select_keys = ", ".join(keys)
+    group = f"GROUP BY {select_keys}" if keys else ""
+    order = f"ORDER BY sum(outstanding) DESC, {select_keys}" if keys else ""
+    return f"""
+    SELECT {select_keys + ", " if keys else ""}count(*) AS invoices,
+           sum(invoiced) AS invoiced, sum(paid) AS paid, sum(credited) AS credited, sum(outstanding) AS outstanding,
+           {", ".join(buckets)}
+    FROM (
+        SELECT invoice_id{inner_keys},
+               sum(amount) FILTER (WHERE kind = 'invoiced') AS invoiced,
+               COALESCE(-sum(amount) FILTER (WHERE kind = 'paid'), 0) AS paid,
+               COALESCE(-sum(amount) FILTER (WHERE kind = 'credited'), 0) AS credited,
+               sum(amount) AS outstanding,
+               %(as_of)s::date - max({basis_col}) AS age
+        FROM {source} AS entries
+        WHERE posting_date <= %(as_of)s AND entry_date <= %(as_of)s {filters}
+        GROUP BY invoice_id
+        HAVING sum(amount) <> 0
+    ) AS open_invoices
+    {group} {order}
+    """
+
+
+class ArAging(Projection):
+    def build_summary(self, cursor) -> dict[str, dict]:
+        today = timezone.localdate()
+        names = bucket_names()
+        columns = ["invoices", "invoiced", "paid", "credited", "outstanding", *names]
+        summary = {}
+        for group in ("all", "payer"):
+            for row in rows(cursor, aging_sql(ENTRIES.name, group_by=group, basis="due_date"), {"as_of": today}):
+                prefix = "all" if group == "all" else f"payer:{row['payer_id']}"
+                if group == "payer":
+                    summary[f"{prefix}:name"] = row["payer_name"]
+                for col in columns:
+                    value = row[col] or 0
+                    summary[f"{prefix}:{col}"] = value if col == "invoices" else cents(value)
+        if "all:outstanding" not in summary:  # nothing open: an explicit zero row
+            summary.update({f"all:{col}": 0 for col in columns})
+        return {"summary": summary}
+
+
+PROJECTION = ArAging(
+    name="ar_aging",
+    title="AR aging",
+    views=(ENTRIES,),
+    sources=("billing.Invoice", "billing.Payment", "billing.CreditNote", "billing.Payer", "clinical.Patient"),
+)
+
+
+def age_in_days(as_of: datetime.date, basis_date: datetime.date) -> int:
+    return (as_of - basis_date).days

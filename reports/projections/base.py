@@ -1,0 +1,74 @@
+"""What a projection is: materialized views, the models whose changes dirty them, and a Redis summary."""
+
+import json
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+
+KEY_PREFIX = "hmis:proj"
+CENT = Decimal("0.01")
+
+
+def key(projection: str, part: str) -> str:
+    return f"{KEY_PREFIX}:{projection}:{part}"
+
+
+def cents(value) -> int:
+    """Money as integer cents for Redis (never floats)."""
+    return int((Decimal(value or 0) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def from_cents(value) -> Decimal:
+    return (Decimal(int(value or 0)) / 100).quantize(CENT)
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    select: str  # the SELECT that defines it (also run live by reconciliation)
+    unique: tuple[str, ...]  # the unique index REFRESH ... CONCURRENTLY needs
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+    def create_sql(self) -> str:
+        parts = [
+            f"CREATE MATERIALIZED VIEW {self.name} AS {self.select} WITH DATA",
+            f"CREATE UNIQUE INDEX {self.name}_key ON {self.name} ({', '.join(self.unique)})",
+        ]
+        parts += [
+            f"CREATE INDEX {self.name}_{'_'.join(cols)} ON {self.name} ({', '.join(cols)})" for cols in self.indexes
+        ]
+        return ";\n".join(parts)
+
+    def drop_sql(self) -> str:
+        return f"DROP MATERIALIZED VIEW IF EXISTS {self.name}"
+
+
+@dataclass
+class Projection:
+    name: str
+    views: tuple[View, ...]
+    sources: tuple[str, ...]  # "app_label.Model" whose saves/deletes dirty this projection
+    title: str = ""
+    summary_keys: tuple[str, ...] = field(default=())
+
+    def build_summary(self, cursor) -> dict[str, dict]:
+        """{redis key part: {field: value}} computed from the (just refreshed) views. Values are ints/strs."""
+        return {}
+
+    def meta(self, *, refreshed_at, fresh_as_of) -> dict:
+        return {
+            "refreshed_at": refreshed_at.isoformat() if refreshed_at else "",
+            "fresh_as_of": fresh_as_of.isoformat() if fresh_as_of else "",
+            "built_on": timezone.localdate().isoformat(),
+        }
+
+
+def rows(cursor, sql: str, params=()) -> list[dict]:
+    cursor.execute(sql, params)
+    names = [c.name for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def as_json(value) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)

@@ -1,0 +1,80 @@
+"""Pharmacy stock: per drug on hand (usable), expired still on the shelf, earliest expiry, below reorder;
+and every batch with stock, so "expiring within N days" is answered at query time.
+
+The per-drug view depends on the calendar (what has expired), so it is also refreshed just after midnight.
+"""
+
+import datetime
+
+from django.utils import timezone
+
+from reports.projections.base import Projection, View, cents, rows
+
+DRUGS = View(
+    name="reports_pharmacy_drugs",
+    select="""
+SELECT d.id AS drug_id, d.code, d.generic_name, d.strength, d.unit, d.reorder_level,
+       COALESCE(sum(b.quantity_on_hand) FILTER (WHERE b.expiry_date >= CURRENT_DATE), 0) AS on_hand,
+       COALESCE(sum(b.quantity_on_hand) FILTER (WHERE b.expiry_date < CURRENT_DATE), 0) AS expired_on_hand,
+       min(b.expiry_date) FILTER (WHERE b.expiry_date >= CURRENT_DATE AND b.quantity_on_hand > 0) AS earliest_expiry,
+       COALESCE(sum(b.quantity_on_hand * b.unit_cost) FILTER (WHERE b.expiry_date >= CURRENT_DATE), 0) AS stock_value,
+       COALESCE(sum(b.quantity_on_hand) FILTER (WHERE b.expiry_date >= CURRENT_DATE), 0) <= d.reorder_level
+           AS below_reorder
+FROM pharmacy_drug d
+LEFT JOIN pharmacy_stockbatch b ON b.drug_id = d.id
+WHERE d.active
+GROUP BY d.id
+""",
+    unique=("drug_id",),
+    indexes=(("below_reorder",),),
+)
+
+BATCHES = View(
+    name="reports_pharmacy_batches",
+    select="""
+SELECT b.id AS batch_id, b.drug_id, d.code, d.generic_name, d.strength, b.lot_number, b.expiry_date,
+       b.quantity_on_hand, b.unit_cost, b.quantity_on_hand * b.unit_cost AS value
+FROM pharmacy_stockbatch b JOIN pharmacy_drug d ON d.id = b.drug_id
+WHERE b.quantity_on_hand > 0
+""",
+    unique=("batch_id",),
+    indexes=(("expiry_date",), ("drug_id",)),
+)
+
+EXPIRY_WINDOWS = (30, 60, 90)
+
+
+class PharmacyStock(Projection):
+    def build_summary(self, cursor) -> dict[str, dict]:
+        today = timezone.localdate()
+        (drugs,) = rows(
+            cursor,
+            f"""SELECT count(*) FILTER (WHERE below_reorder) AS low_stock, COALESCE(sum(stock_value), 0) AS value,
+                       count(*) FILTER (WHERE expired_on_hand > 0) AS drugs_with_expired
+                FROM {DRUGS.name}""",
+        )
+        summary = {
+            "low_stock": int(drugs["low_stock"]),
+            "stock_value": cents(drugs["value"]),
+            "drugs_with_expired": int(drugs["drugs_with_expired"]),
+            "day": today.isoformat(),
+        }
+        windows = ", ".join(
+            f"count(*) FILTER (WHERE expiry_date BETWEEN %(today)s AND %(d{n})s) AS expiring_{n}"
+            for n in EXPIRY_WINDOWS
+        )
+        (expiring,) = rows(
+            cursor,
+            f"SELECT count(*) FILTER (WHERE expiry_date < %(today)s) AS expired, {windows} FROM {BATCHES.name}",
+            {"today": today, **{f"d{n}": today + datetime.timedelta(days=n) for n in EXPIRY_WINDOWS}},
+        )
+        summary.update({name: int(value) for name, value in expiring.items()})
+        return {"summary": summary}
+
+
+PROJECTION = PharmacyStock(
+    name="pharmacy_stock",
+    title="Pharmacy stock",
+    views=(DRUGS, BATCHES),
+    sources=("pharmacy.StockBatch", "pharmacy.Drug"),
+)

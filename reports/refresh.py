@@ -1,0 +1,181 @@
+"""Refreshing projections: REFRESH ... CONCURRENTLY on the primary, then the Redis summary, then freshness.
+
+Coalescing: one refresh at a time per projection (a session advisory lock, released by PostgreSQL if the
+worker dies). A task that finds the lock taken returns at once: the holder checks for new events *after*
+releasing the lock and goes round again, so the refresh that follows the last write always runs.
+
+"Dirty" is exact: each outbox event carries its transaction id and each refresh records the snapshot it
+ran under; the projection is dirty when some event's transaction is not visible in that snapshot.
+"""
+
+import logging
+import time
+
+from django.db import connections
+from django.utils import timezone
+
+from hmis.routing import lsn as lsn_mod
+from reports import dashboard, store
+from reports.projections import REGISTRY, get
+from reports.projections.base import Projection
+
+log = logging.getLogger("hmis.projections")
+
+DIRTY_SQL = """
+SELECT statement_timestamp(), EXISTS (
+    SELECT 1 FROM hmis_outboxevent
+    WHERE projection = %(name)s
+      AND xid >= pg_snapshot_xmin(%(snapshot)s::pg_snapshot)::text::bigint
+      AND NOT pg_visible_in_snapshot(xid::text::xid8, %(snapshot)s::pg_snapshot)
+)
+"""
+
+SAVE_STATE_SQL = """
+INSERT INTO reports_projectionstate
+    (name, snapshot, refreshed_at, fresh_as_of, lsn, last_duration_ms, refresh_count, last_error)
+VALUES (%(name)s, %(snapshot)s, %(at)s, %(at)s, %(lsn)s, %(ms)s, 1, '')
+ON CONFLICT (name) DO UPDATE SET
+    snapshot = EXCLUDED.snapshot, refreshed_at = EXCLUDED.refreshed_at, fresh_as_of = EXCLUDED.fresh_as_of,
+    lsn = EXCLUDED.lsn, last_duration_ms = EXCLUDED.last_duration_ms,
+    refresh_count = reports_projectionstate.refresh_count + 1, last_error = ''
+"""
+
+
+def _cursor():
+    return connections["default"].cursor()
+
+
+def state(cursor, name: str) -> dict:
+    cursor.execute(
+        "SELECT snapshot, refreshed_at, fresh_as_of, refresh_count FROM reports_projectionstate WHERE name = %s",
+        [name],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return {"snapshot": "", "refreshed_at": None, "fresh_as_of": None, "refresh_count": 0}
+    return dict(zip(("snapshot", "refreshed_at", "fresh_as_of", "refresh_count"), row, strict=True))
+
+
+def dirty(cursor, name: str) -> tuple[bool, object]:
+    """(is the projection missing committed events?, the moment that was checked)."""
+    snapshot = state(cursor, name)["snapshot"]
+    if not snapshot:
+        cursor.execute("SELECT statement_timestamp()")
+        return True, cursor.fetchone()[0]
+    cursor.execute(DIRTY_SQL, {"name": name, "snapshot": snapshot})
+    checked_at, is_dirty = cursor.fetchone()
+    return is_dirty, checked_at
+
+
+def _build_and_store(cursor, projection: Projection, *, refreshed_at, fresh_as_of) -> bool:
+    parts = projection.build_summary(cursor)
+    try:
+        store.write(projection.name, parts, projection.meta(refreshed_at=refreshed_at, fresh_as_of=fresh_as_of))
+        return True
+    except Exception:
+        log.warning("projection summary not written to Redis", extra={"projection": projection.name}, exc_info=True)
+        return False
+
+
+def _refresh_once(cursor, projection: Projection) -> None:
+    started = time.perf_counter()
+    cursor.execute("SELECT pg_current_snapshot()::text, statement_timestamp()")
+    snapshot, snapshot_at = cursor.fetchone()
+    for view in projection.views:
+        cursor.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view.name}")
+    cursor.execute(
+        SAVE_STATE_SQL,
+        {
+            "name": projection.name,
+            "snapshot": snapshot,
+            "at": snapshot_at,
+            "lsn": lsn_mod.format_lsn(lsn_mod.primary_lsn()),
+            "ms": int((time.perf_counter() - started) * 1000),
+        },
+    )
+    _build_and_store(cursor, projection, refreshed_at=snapshot_at, fresh_as_of=snapshot_at)
+
+
+def refresh(name: str, *, force: bool = False) -> dict:
+    """Refresh one projection until it has seen every committed event. Safe to call any number of times."""
+    projection = get(name)
+    lock = f"hmis.projection.{name}"
+    refreshes = 0
+    with _cursor() as cursor:
+        while True:
+            cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [lock])
+            if not cursor.fetchone()[0]:
+                return {"projection": name, "refreshes": refreshes, "status": "busy"}
+            try:
+                while force or dirty(cursor, name)[0]:
+                    _refresh_once(cursor, projection)
+                    refreshes += 1
+                    force = False
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [lock])
+            # Someone may have found the lock taken just before we released it: look once more.
+            if not dirty(cursor, name)[0]:
+                break
+    if refreshes:
+        rebuild_dashboard()
+    return {"projection": name, "refreshes": refreshes, "status": "fresh"}
+
+
+def rebuild_summary(name: str) -> bool:
+    """Rebuild the Redis summary from the view as it is (Redis came back, or the calendar moved on)."""
+    with _cursor() as cursor:
+        current = state(cursor, name)
+        return _build_and_store(
+            cursor, get(name), refreshed_at=current["refreshed_at"], fresh_as_of=current["fresh_as_of"]
+        )
+
+
+def rebuild_dashboard() -> None:
+    try:
+        dashboard.rebuild()
+    except Exception:
+        log.warning("dashboard summary not rebuilt", exc_info=True)
+
+
+def sweep(enqueue) -> dict[str, str]:
+    """For every projection: enqueue a refresh if it is missing events, else confirm it fresh as of now.
+
+    Catches whatever the on-commit relay could not enqueue (broker down, worker lost), rebuilds Redis
+    summaries that are missing or from another day, and keeps `fresh_as_of` moving while nothing changes.
+    """
+    outcome = {}
+    today = timezone.localdate().isoformat()
+    with _cursor() as cursor:
+        for name in REGISTRY:
+            is_dirty, checked_at = dirty(cursor, name)
+            if is_dirty:
+                enqueue(name)
+                outcome[name] = "queued"
+                continue
+            cursor.execute("UPDATE reports_projectionstate SET fresh_as_of = %s WHERE name = %s", [checked_at, name])
+            try:
+                meta = store.read_meta(name)
+                current = state(cursor, name)
+                if meta.get("built_on") != today or meta.get("refreshed_at") != current["refreshed_at"].isoformat():
+                    rebuild_summary(name)
+                    outcome[name] = "summary rebuilt"
+                else:
+                    store.confirm_fresh(name, checked_at.isoformat())
+                    outcome[name] = "fresh"
+            except Exception:  # noqa: BLE001 (Redis down: the views still answer)
+                outcome[name] = "fresh (Redis unavailable)"
+    rebuild_dashboard()
+    return outcome
+
+
+def prune_outbox(*, keep_days: int = 1) -> int:
+    """Delete events older than `keep_days` that every refresh has already seen."""
+    with _cursor() as cursor:
+        cursor.execute(
+            """DELETE FROM hmis_outboxevent o USING reports_projectionstate s
+               WHERE o.projection = s.name AND s.snapshot <> ''
+                 AND o.created_at < now() - make_interval(days => %s)
+                 AND pg_visible_in_snapshot(o.xid::text::xid8, s.snapshot::pg_snapshot)""",
+            [keep_days],
+        )
+        return cursor.rowcount

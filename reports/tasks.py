@@ -1,0 +1,46 @@
+"""Projection tasks: thin, named, idempotent, with time limits. Late acks: a killed worker's task reruns."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from hmis.events.outbox import enqueue_refresh, refresh_started
+from reports import reconcile, refresh
+
+
+@shared_task(
+    name="reports.refresh_projection",
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def refresh_projection(name: str, force: bool = False) -> dict:
+    refresh_started(name)
+    return refresh.refresh(name, force=force)
+
+
+@shared_task(name="reports.sweep_projections", soft_time_limit=50, time_limit=60, ignore_result=True)
+def sweep_projections() -> dict:
+    return refresh.sweep(enqueue=enqueue_refresh)
+
+
+@shared_task(name="reports.reage_summaries", soft_time_limit=240, time_limit=300)
+def reage_summaries() -> dict:
+    """Just after midnight: AR ages and stock expires with the calendar, so rebuild what depends on the date."""
+    results = {"pharmacy_stock": refresh.refresh("pharmacy_stock", force=True)}
+    for name in ("ar_aging", "revenue", "diagnosis_trends"):
+        results[name] = refresh.rebuild_summary(name)
+    refresh.rebuild_dashboard()
+    return results
+
+
+@shared_task(name="reports.reconcile_projections", soft_time_limit=540, time_limit=600)
+def reconcile_projections() -> list[dict]:
+    return [run.as_dict() for run in reconcile.reconcile_all(repair=True)]
+
+
+@shared_task(name="reports.prune_outbox", soft_time_limit=240, time_limit=300)
+def prune_outbox(keep_days: int = 1) -> int:
+    return refresh.prune_outbox(keep_days=keep_days)
