@@ -1,6 +1,7 @@
 """Test fixtures for the real stack (see hmis/testing.py for the helpers tests import)."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -30,14 +31,43 @@ def _empty_test_redis():
         redis.Redis.from_url(url).flushdb()
 
 
+@pytest.fixture(autouse=True)
+def _no_summaries_from_other_tests():
+    """Projection summaries in Redis describe one test's data: start each test without them."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(client.scan_iter("hmis:proj:*"))
+    if keys:
+        client.delete(*keys)
+
+
+def _pong(app, hostname: str) -> bool:
+    try:
+        return bool(app.control.ping(destination=[hostname], timeout=0.5))
+    except Exception:  # noqa: BLE001 (a stale broker connection: drop it and ask again)
+        _fresh_broker_pool(app)
+        return False
+
+
+def _fresh_broker_pool(app) -> None:
+    """Drop the publisher's pooled broker connections; Celery builds new ones on next use."""
+    from kombu import pools
+
+    pools.reset()  # closes and forgets every pooled connection and producer
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 def _db_url(alias: str) -> str:
     s = connections[alias].settings_dict
     return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def celery_worker_process(django_db_setup, django_db_blocker):
-    """A real Celery worker (prefork, like production) on the test database and test Redis."""
+    """A real Celery worker (prefork, like production) with beat, on the test database and test Redis.
+
+    Per test: a worker left running would refresh projections behind the backs of later tests.
+    """
     from hmis.celery import app
 
     env = {
@@ -47,41 +77,40 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         "REPLICA_DATABASE_URLS": ",".join(_db_url(a) for a in health.standby_aliases()),
         # Tests pause replay on purpose: here only read-your-writes tokens, not lag, keep tasks off a standby.
         "REPLICA_MAX_LAG_SECONDS": "3600",
+        # The embedded beat sweeps often, so outbox events the relay could not enqueue are found quickly.
+        "PROJECTION_SWEEP_SECONDS": "1",
     }
+    hostname = f"test-worker-{os.getpid()}-{time.monotonic_ns()}@localhost"
     log = open(ROOT / ".stack" / "log" / "test-worker.log", "w")  # noqa: SIM115 (closed at teardown)
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "hmis",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "2",
-            "--hostname",
-            f"test-worker-{os.getpid()}@%h",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+        [sys.executable, "-m", "celery", "-A", "hmis", "worker", "--beat",
+         "--schedule", str(ROOT / ".stack" / "test-celerybeat-schedule"),
+         "--loglevel", "INFO", "--concurrency", "2", "--hostname", hostname, "--without-mingle", "--without-gossip"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: teardown stops the pool and the beat too
+    )  # fmt: skip
+    _fresh_broker_pool(app)  # connections from before a Redis restart (fault tests) are dead
     deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=0.5):
+    while not _pong(app, hostname):
         if worker.poll() is not None or time.monotonic() > deadline:
+            _stop(worker)
             raise RuntimeError(f"the Celery worker did not start; see {log.name}")
     yield worker
-    worker.terminate()
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
+    _stop(worker)
     log.close()
+
+
+def _stop(worker) -> None:
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(worker.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            worker.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 @pytest.fixture

@@ -122,6 +122,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
 PROJECTION_SWEEP_SECONDS = env.float("PROJECTION_SWEEP_SECONDS", default=10.0)
+# At most one refresh per projection this often: bursts of writes coalesce into a trailing refresh.
+PROJECTION_MIN_INTERVAL_SECONDS = env.float("PROJECTION_MIN_INTERVAL_SECONDS", default=0.5)
 # A Redis summary older than this (no confirmation of freshness) is passed over for the view.
 PROJECTION_MAX_STALE_SECONDS = env.int("PROJECTION_MAX_STALE_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {

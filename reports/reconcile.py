@@ -45,6 +45,8 @@ def _view_drift(cursor, view: View, drift: Drift) -> None:
             drift.keys.append(f"{view.name}:{'/'.join(map(str, row_key))}")
         live, stale = sides.get("missing", {}), sides.get("extra", {})
         for column in set(live) | set(stale):
+            if column in view.unique or column.endswith("_id"):
+                continue  # identifiers, not quantities: "largest" is about amounts and counts
             a, b = live.get(column), stale.get(column)
             if isinstance(a, int | Decimal) or isinstance(b, int | Decimal):
                 drift.largest = max(drift.largest, abs(Decimal(a or 0) - Decimal(b or 0)))

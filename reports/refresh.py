@@ -11,6 +11,7 @@ ran under; the projection is dirty when some event's transaction is not visible 
 import logging
 import time
 
+from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
@@ -96,29 +97,58 @@ def _refresh_once(cursor, projection: Projection) -> None:
     _build_and_store(cursor, projection, refreshed_at=snapshot_at, fresh_as_of=snapshot_at)
 
 
-def refresh(name: str, *, force: bool = False) -> dict:
-    """Refresh one projection until it has seen every committed event. Safe to call any number of times."""
+def refresh(name: str, *, force: bool = False, later=None) -> dict:
+    """Bring one projection up to every committed event. Safe to call any number of times, concurrently.
+
+    Without `later` (commands, reconciliation) it waits for the lock and refreshes until clean. With
+    `later(name, delay)` (the task) it gives up at once if another refresh holds the lock, and refreshes
+    at most once per PROJECTION_MIN_INTERVAL_SECONDS: the first write after a quiet spell is refreshed at
+    once, and a burst is coalesced into a trailing refresh that `later` schedules.
+    """
     projection = get(name)
     lock = f"hmis.projection.{name}"
+    interval = settings.PROJECTION_MIN_INTERVAL_SECONDS
     refreshes = 0
     with _cursor() as cursor:
         while True:
-            cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [lock])
-            if not cursor.fetchone()[0]:
-                return {"projection": name, "refreshes": refreshes, "status": "busy"}
+            if later is None:
+                cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [lock])
+            else:
+                cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [lock])
+                if not cursor.fetchone()[0]:
+                    return {"projection": name, "refreshes": refreshes, "status": "busy"}
             try:
                 while force or dirty(cursor, name)[0]:
+                    if later is not None and not force and _too_soon(cursor, name, interval):
+                        break
                     _refresh_once(cursor, projection)
                     refreshes += 1
                     force = False
+                    if later is not None:
+                        break
             finally:
                 cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [lock])
             # Someone may have found the lock taken just before we released it: look once more.
             if not dirty(cursor, name)[0]:
                 break
+            if later is not None:
+                later(name, _too_soon(cursor, name, interval) or interval)
+                break
     if refreshes:
         rebuild_dashboard()
     return {"projection": name, "refreshes": refreshes, "status": "fresh"}
+
+
+def _too_soon(cursor, name: str, interval: float) -> float:
+    """Seconds to wait before the next refresh may start (0 when it may start now)."""
+    cursor.execute(
+        "SELECT EXTRACT(EPOCH FROM clock_timestamp() - refreshed_at) FROM reports_projectionstate WHERE name = %s",
+        [name],
+    )
+    row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return 0.0
+    return max(0.0, interval - float(row[0]))
 
 
 def rebuild_summary(name: str) -> bool:

@@ -18,7 +18,7 @@ from reports import reconcile, refresh
 )
 def refresh_projection(name: str, force: bool = False) -> dict:
     refresh_started(name)
-    return refresh.refresh(name, force=force)
+    return refresh.refresh(name, force=force, later=enqueue_refresh)
 
 
 @shared_task(name="reports.sweep_projections", soft_time_limit=50, time_limit=60, ignore_result=True)

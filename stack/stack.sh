@@ -9,6 +9,7 @@
 #   stack/stack.sh stop-standby N     stop standby N (used by the fault tests)
 #   stack/stack.sh start-standby N    start standby N again
 #   stack/stack.sh stop-primary       stop the primary (fault tests); start-primary starts it
+#   stack/stack.sh stop-redis         stop Redis (fault tests); start-redis starts it
 #   stack/stack.sh destroy            stop and delete all data
 set -euo pipefail
 
@@ -155,12 +156,14 @@ init_standby() {
 
 redis_cli() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"; }
 
+redis_ready() { [ "$(redis_cli ping 2>/dev/null)" = "PONG" ]; }  # not LOADING: really serving
+
 start_redis() {
-  if redis_cli ping >/dev/null 2>&1; then return 0; fi
+  if redis_ready; then return 0; fi
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
     --pidfile "$STACK_DIR/redis/redis.pid" --dir "$STACK_DIR/redis" --logfile "$STACK_DIR/log/redis.log" \
     --save "" --appendonly yes --appendfsync everysec
-  for _ in $(seq 50); do redis_cli ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  for _ in $(seq 300); do redis_ready && return 0; sleep 0.1; done
   die "redis did not start; see $STACK_DIR/log/redis.log"
 }
 
@@ -236,8 +239,10 @@ case "${1:-}" in
   status) cmd_status ;;
   stop-standby) cmd_standby stop "${2:?standby number}" ;;
   start-standby) cmd_standby start "${2:?standby number}" ;;
+  stop-redis) stop_redis ;;
+  start-redis) start_redis ;;
   stop-primary) PG_BIN=$(find_pg_bin); PG_HOME=$(pg_home); pg_stop "$PG_HOME/primary" ;;
   start-primary) PG_BIN=$(find_pg_bin); PG_HOME=$(pg_home); pg_start "$PG_HOME/primary" primary ;;
   destroy) cmd_destroy ;;
-  *) sed -n '2,13p' "$0"; exit 2 ;;
+  *) sed -n '2,14p' "$0"; exit 2 ;;
 esac

@@ -50,8 +50,9 @@ def _queued_flag(name: str) -> str:
     return f"hmis:proj:{name}:queued"
 
 
-def enqueue_refresh(name: str) -> bool:
-    """Ask a worker to refresh `name`. Never raises: a failure leaves the events for the sweep."""
+def enqueue_refresh(name: str, delay: float = 0.0) -> bool:
+    """Ask a worker to refresh `name` (after `delay` seconds). Never raises: a failure leaves the events
+    for the sweep."""
     global _broker_down_until
     if time.monotonic() < _broker_down_until:
         return False
@@ -62,11 +63,11 @@ def enqueue_refresh(name: str) -> bool:
     try:
         if not get_redis_connection("default").set(_queued_flag(name), "1", nx=True, ex=QUEUED_FLAG_SECONDS):
             return True  # a refresh is already waiting: it will see these events too
-        app.send_task(REFRESH_TASK, args=[name], retry=False)
+        app.send_task(REFRESH_TASK, args=[name], countdown=delay or None, retry=False)
         return True
-    except Exception:
+    except Exception as exc:  # noqa: BLE001 (broker or Redis down)
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
-        log.warning("refresh not enqueued; the sweep will pick it up", extra={"projection": name}, exc_info=True)
+        log.warning("refresh of %s not enqueued (%s); the sweep will pick it up", name, exc)
         return False
 
 

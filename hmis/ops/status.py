@@ -70,6 +70,29 @@ def _worker() -> dict:
     return {"last_heartbeat": beat, "age_seconds": round((timezone.now() - at).total_seconds(), 1)}
 
 
+def _projections() -> dict:
+    """Freshness of each projection, and the last reconciliation's verdict (read where reads go)."""
+    from reports.models import ProjectionState
+    from reports.reconcile import latest_runs
+
+    try:
+        now = timezone.now()
+        states = {
+            s.name: {
+                "refreshed_at": s.refreshed_at.isoformat() if s.refreshed_at else None,
+                "stale_seconds": round((now - s.fresh_as_of).total_seconds(), 1) if s.fresh_as_of else None,
+                "refreshes": s.refresh_count,
+                "last_refresh_ms": s.last_duration_ms,
+            }
+            for s in ProjectionState.objects.all()
+        }
+        for name, run in latest_runs().items():
+            states.setdefault(name, {})["reconciliation"] = {k: run[k] for k in ("at", "drift", "repaired")}
+        return states
+    except DatabaseError as exc:
+        return {"error": str(exc).strip()[:200]}
+
+
 def system_status() -> dict:
     started = time.perf_counter()
     primary = _primary()
@@ -81,6 +104,7 @@ def system_status() -> dict:
         "redis": _redis(),
         "broker": _broker(),
         "worker": _worker(),
+        "projections": _projections(),
     }
     healthy = primary["up"] and all(s["up"] for s in standbys.values()) and report["redis"]["up"]
     report["status"] = "down" if not primary["up"] else ("ok" if healthy else "degraded")

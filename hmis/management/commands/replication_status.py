@@ -36,6 +36,15 @@ class Command(BaseCommand):
         for name in ("redis", "broker"):
             part = report[name]
             self.stdout.write(ok(f"  {name:<9} up") if part["up"] else bad(f"  {name:<9} DOWN  {part['error']}"))
+        for name, p in report.get("projections", {}).items():
+            if not isinstance(p, dict):
+                continue
+            recon = p.get("reconciliation") or {}
+            verdict = "" if not recon else (" drift found" if recon.get("drift") else " no drift")
+            self.stdout.write(
+                f"  {name:<17} stale {p.get('stale_seconds')} s, {p.get('refreshes', 0)} refreshes, "
+                f"last {p.get('last_refresh_ms', 0)} ms{verdict}"
+            )
         worker = report["worker"]
         if worker["last_heartbeat"]:
             self.stdout.write(f"  worker    last heartbeat {worker['last_heartbeat']} ({worker['age_seconds']} s ago)")
