@@ -39,6 +39,9 @@ class Icd10Code(models.Model):
     class Meta:
         ordering = ["code"]
         verbose_name = "ICD-10-CM code"
+        # Reference data shipped with the code (created and loaded by migrations), not hospital data:
+        # unmanaged, so test flushes and `manage.py flush` leave it in place.
+        managed = False
         indexes = [GinIndex(OpClass(Upper("description"), name="gin_trgm_ops"), name="icd10_description_trgm")]
 
     def __str__(self):

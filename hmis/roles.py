@@ -30,6 +30,14 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# Single permissions beyond the table above ("app_label.codename").
+EXTRA: dict[str, tuple[str, ...]] = {
+    "billing_clerk": ("reports.view_financial_reports",),
+    "clinician": ("reports.view_clinical_reports",),
+    "pharmacist": ("reports.view_clinical_reports",),
+}
+
+
 def sync_roles(using: str = "default") -> None:
     from django.contrib.auth.models import Group, Permission
 
@@ -41,6 +49,13 @@ def sync_roles(using: str = "default") -> None:
             if model:
                 perms = perms.filter(content_type__model=model)
             wanted |= {p.pk for p in perms if p.codename.split("_", 1)[0] in actions}
+        for perm in EXTRA.get(role, ()):
+            app_label, codename = perm.split(".")
+            wanted |= set(
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .values_list("pk", flat=True)
+            )
         group, _ = Group.objects.using(using).get_or_create(name=role)
         group.permissions.set(wanted)
 

@@ -126,6 +126,8 @@ PROJECTION_SWEEP_SECONDS = env.float("PROJECTION_SWEEP_SECONDS", default=10.0)
 PROJECTION_MIN_INTERVAL_SECONDS = env.float("PROJECTION_MIN_INTERVAL_SECONDS", default=0.5)
 # A Redis summary older than this (no confirmation of freshness) is passed over for the view.
 PROJECTION_MAX_STALE_SECONDS = env.int("PROJECTION_MAX_STALE_SECONDS", default=120)
+# Reports show a visible warning when their data is older than this.
+REPORT_STALE_WARNING_SECONDS = env.int("REPORT_STALE_WARNING_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "hmis.ops.heartbeat", "schedule": 10.0},
     "sweep-projections": {"task": "reports.sweep_projections", "schedule": PROJECTION_SWEEP_SECONDS},

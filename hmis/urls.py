@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from hmis.ops.views import healthz
+from reports.views import dashboard_page
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", dashboard_page, name="home"),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("hmis.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

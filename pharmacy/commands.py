@@ -70,7 +70,11 @@ def stock_receive(
     batch = StockBatch.objects.select_for_update().filter(drug=drug, lot_number=lot_number).first()
     if batch is None:
         batch = StockBatch(
-            drug=drug, lot_number=lot_number, expiry_date=expiry_date, quantity_on_hand=0, unit_cost=unit_cost
+            drug=drug,
+            lot_number=lot_number,
+            expiry_date=expiry_date,
+            quantity_on_hand=0,
+            unit_cost=billing.cents(unit_cost),
         )
         validate(batch)
         save_new(batch, on_conflict="This lot was just received; try again.", field="lot_number")

@@ -17,6 +17,10 @@ class ProjectionState(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("view_financial_reports", "Can view financial reports (AR aging, revenue)"),
+            ("view_clinical_reports", "Can view clinical and stock reports (diagnoses, pharmacy stock)"),
+        ]
 
     def __str__(self):
         return self.name

@@ -1,8 +1,11 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from billing import api as billing
 from clinical import api as clinical
 from pharmacy import api as pharmacy
+from reports import api as reports
+from reports.catalog import REPORTS
 
 router = DefaultRouter(trailing_slash=True)
 router.register("patients", clinical.PatientViewSet, basename="patient")
@@ -21,4 +24,9 @@ router.register("stock-batches", pharmacy.StockBatchViewSet, basename="stockbatc
 router.register("prescriptions", pharmacy.PrescriptionViewSet, basename="prescription")
 router.register("dispenses", pharmacy.DispenseViewSet, basename="dispense")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("reports/dashboard/", reports.DashboardView.as_view(), name="report-dashboard"),
+    path("reports/performance-test/", reports.PerformanceTestView.as_view(), name="report-performance-test"),
+    *(path(f"reports/{slug}/", reports.report_view(slug), name=f"report-{slug}") for slug in REPORTS),
+    *router.urls,
+]

@@ -8,12 +8,13 @@ MONTHLY = View(
     name="reports_diagnosis_monthly",
     select="""
 SELECT date_trunc('month', d.recorded_at AT TIME ZONE 'UTC')::date AS month, d.icd10_code AS code,
-       c.description, c.block, c.chapter, c.chapter_title, e.department_id,
+       c.description, c.block, c.chapter, c.chapter_title, e.department_id, dep.name AS department_name,
        count(*) AS diagnoses, count(DISTINCT e.patient_id) AS patients
 FROM clinical_diagnosis d
 JOIN clinical_encounter e ON e.id = d.encounter_id
 JOIN clinical_icd10code c ON c.code = d.icd10_code
-GROUP BY 1, 2, 3, 4, 5, 6, 7
+JOIN clinical_department dep ON dep.id = e.department_id
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
 """,
     unique=("month", "code", "department_id"),
     indexes=(("code",), ("department_id",)),
@@ -42,5 +43,5 @@ PROJECTION = DiagnosisTrends(
     name="diagnosis_trends",
     title="Diagnosis trends",
     views=(MONTHLY,),
-    sources=("clinical.Diagnosis", "clinical.Encounter"),
+    sources=("clinical.Diagnosis", "clinical.Encounter", "clinical.Department"),
 )

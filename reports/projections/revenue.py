@@ -31,10 +31,15 @@ WITH lines AS (
     SELECT c.credited_on, l.department_id, l.service_id, l.payer_id, 0, 0, c.amount * l.line_total / l.total
     FROM billing_creditnote c JOIN lines l ON l.invoice_id = c.invoice_id WHERE l.total > 0
 )
-SELECT day, department_id, service_id, payer_id,
-       sum(invoiced) AS invoiced, sum(collected) AS collected, sum(credited) AS credited
-FROM events
-GROUP BY day, department_id, service_id, payer_id
+SELECT e.day, e.department_id, COALESCE(dep.name, 'Other charges') AS department_name,
+       e.service_id, COALESCE(s.code || ' ' || s.name, 'Other charges (drugs, ad hoc)') AS service_name,
+       e.payer_id, y.name AS payer_name,
+       sum(e.invoiced) AS invoiced, sum(e.collected) AS collected, sum(e.credited) AS credited
+FROM events e
+LEFT JOIN clinical_department dep ON dep.id = e.department_id
+LEFT JOIN billing_service s ON s.id = e.service_id
+JOIN billing_payer y ON y.id = e.payer_id
+GROUP BY e.day, e.department_id, dep.name, e.service_id, s.code, s.name, e.payer_id, y.name
 """,
     unique=("day", "department_id", "service_id", "payer_id"),
     indexes=(("department_id",), ("payer_id",)),
@@ -62,5 +67,13 @@ PROJECTION = Revenue(
     name="revenue",
     title="Revenue",
     views=(DAILY,),
-    sources=("billing.Invoice", "billing.InvoiceLine", "billing.Payment", "billing.CreditNote", "billing.Service"),
+    sources=(
+        "billing.Invoice",
+        "billing.InvoiceLine",
+        "billing.Payment",
+        "billing.CreditNote",
+        "billing.Service",
+        "billing.Payer",
+        "clinical.Department",
+    ),
 )

@@ -1,0 +1,83 @@
+"""Report endpoints: the same filters, queries and numbers as the pages, as JSON."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reports import queries
+from reports.catalog import CLINICAL, FINANCIAL, REPORTS
+from reports.filters import PerformanceFilter
+from reports.presenters import plain
+
+
+class _ReportPermission(permissions.BasePermission):
+    def has_permission(self, request, view):
+        needed = view.needed_permissions()
+        return bool(request.user and request.user.is_authenticated and any(request.user.has_perm(p) for p in needed))
+
+
+def _errors(form) -> Response:
+    return Response(
+        {"errors": {field: [e["message"] for e in errs] for field, errs in form.errors.get_json_data().items()}},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+class ReportView(APIView):
+    """GET /api/v1/reports/{slug}/ — the report's answer, with source, refreshed_at and stale_seconds."""
+
+    permission_classes = [_ReportPermission]
+    slug = ""
+
+    def needed_permissions(self):
+        return [REPORTS[self.slug].permission]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        report = REPORTS[self.slug]
+        form = report.form(request.query_params)
+        if not form.is_valid():
+            return _errors(form)
+        return Response(plain(report.query(**form.query_args())))
+
+
+def report_view(slug: str):
+    report = REPORTS[slug]
+    fields = [OpenApiParameter(name, str, required=False) for name in report.form.base_fields]
+    view = type(
+        f"{slug.title().replace('-', '')}ReportView",
+        (ReportView,),
+        {"slug": slug, "__doc__": f"{report.title}: same filters as the page /reports/{slug}/."},
+    )
+    view.get = extend_schema(parameters=fields, responses={200: dict}, summary=report.title)(view.get)
+    return view.as_view()
+
+
+class DashboardView(APIView):
+    """GET /api/v1/reports/dashboard/ — headline numbers; one Redis read when warm."""
+
+    permission_classes = [_ReportPermission]
+
+    def needed_permissions(self):
+        return [FINANCIAL, CLINICAL]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(plain(queries.dashboard()))
+
+
+class PerformanceTestView(APIView):
+    """GET /api/v1/reports/performance-test/?report=ar-aging — live on the primary vs view vs Redis."""
+
+    permission_classes = [_ReportPermission]
+
+    def needed_permissions(self):
+        return [FINANCIAL]
+
+    @extend_schema(parameters=[OpenApiParameter("report", str, enum=["ar-aging", "revenue", "diagnosis-trends"])])
+    def get(self, request):
+        form = PerformanceFilter(request.query_params)
+        if not form.is_valid():
+            return _errors(form)
+        return Response(plain(queries.performance_test(**form.query_args())))

@@ -1,0 +1,126 @@
+"""The reports: for each, its filter form, query, permission, and how its page and CSV present it.
+
+Pages and API both go through here, so a page and its endpoint always show the same numbers.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reports import filters, queries
+from reports.queries.ar import ar_aging_rows
+from reports.queries.revenue import METRICS
+
+FINANCIAL = "reports.view_financial_reports"
+CLINICAL = "reports.view_clinical_reports"
+MONEY = "money"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Report:
+    slug: str
+    title: str
+    form: type
+    query: Callable[..., dict]
+    permission: str
+    columns: Callable[[dict], list[Column]]  # the main table's columns for an answer
+    csv_rows: Callable[[dict, dict], object]  # (answer, query args) -> iterable of row dicts
+
+
+def _ar_columns(answer: dict) -> list[Column]:
+    keys = {
+        "payer": [Column("payer_name", "Payer")],
+        "patient": [Column("patient_name", "Patient"), Column("mrn", "MRN")],
+        "invoice": [
+            Column("number", "Invoice"),
+            Column("patient_name", "Patient"),
+            Column("payer_name", "Payer"),
+            Column("posting_date", "Posted"),
+            Column("due_date", "Due"),
+        ],
+    }[answer["group_by"]]
+    money = [Column(m, m.title(), MONEY) for m in ("invoiced", "paid", "credited", "outstanding")]
+    buckets = [
+        Column(b, "Not due" if b == "not_due" else b.replace("_plus", "+").replace("_", "-"), MONEY)
+        for b in answer["buckets"]
+    ]
+    return [*keys, Column("invoices", "Invoices", "int"), *money, *buckets]
+
+
+def _ar_csv_rows(answer: dict, args: dict):
+    yield from ar_aging_rows(**args)
+    yield {"payer_name": "TOTAL", "patient_name": "TOTAL", "number": "TOTAL", **answer["totals"]}
+
+
+def _revenue_columns(answer: dict) -> list[Column]:
+    return [Column("name", answer["dimension"].title()), *(Column(m, m.title(), MONEY) for m in METRICS)]
+
+
+def _diagnosis_columns(answer: dict) -> list[Column]:
+    return [
+        Column("code", "Code"),
+        Column("description", "Description"),
+        Column("block", "Block"),
+        Column("chapter_title", "Chapter"),
+        Column("diagnoses", "Diagnoses", "int"),
+    ]
+
+
+def _stock_columns(answer: dict) -> list[Column]:
+    return [
+        Column("code", "Code"),
+        Column("generic_name", "Drug"),
+        Column("strength", "Strength"),
+        Column("on_hand", "On hand", "int"),
+        Column("reorder_level", "Reorder at", "int"),
+        Column("earliest_expiry", "Earliest expiry"),
+        Column("expired_on_hand", "Expired on shelf", "int"),
+        Column("stock_value", "Value", MONEY),
+    ]
+
+
+def _rows_then_total(answer: dict, args: dict):
+    yield from answer["rows"]
+    if "totals" in answer:
+        yield {"name": "TOTAL", "code": "TOTAL", **answer["totals"]}
+
+
+REPORTS = {
+    r.slug: r
+    for r in (
+        Report("ar-aging", "AR aging", filters.ArAgingFilter, queries.ar_aging, FINANCIAL, _ar_columns, _ar_csv_rows),
+        Report(
+            "revenue",
+            "Revenue analysis",
+            filters.RevenueFilter,
+            queries.revenue,
+            FINANCIAL,
+            _revenue_columns,
+            _rows_then_total,
+        ),
+        Report(
+            "diagnosis-trends",
+            "Diagnosis trends",
+            filters.DiagnosisFilter,
+            queries.diagnosis_trends,
+            CLINICAL,
+            _diagnosis_columns,
+            lambda answer, args: iter(answer["rows"]),
+        ),
+        Report(
+            "pharmacy-stock",
+            "Pharmacy stock",
+            filters.StockFilter,
+            queries.pharmacy_stock,
+            CLINICAL,
+            _stock_columns,
+            lambda answer, args: iter(answer["drugs"]),
+        ),
+    )
+}

@@ -1,0 +1,35 @@
+"""Report queries: the one read layer for pages and API. Reads projections only, never the raw tables.
+
+Each answer says where it came from and how fresh it is:
+- source: "redis" (summary) or "materialized_view"; `database` names the alias that served a view read
+  (a caught-up standby when one is healthy);
+- refreshed_at: when the last refresh took its snapshot; fresh_as_of: the latest moment the projection
+  was known to hold every committed write; stale_seconds: now - fresh_as_of.
+Redis is used when its summary is from today and was confirmed fresh recently; otherwise the view.
+"""
+
+from reports.queries.ar import ar_aging
+from reports.queries.diagnoses import diagnosis_trends
+from reports.queries.performance import performance_test
+from reports.queries.revenue import revenue
+from reports.queries.stock import pharmacy_stock
+from reports.queries.summaries import (
+    dashboard,
+    pharmacy_stock_summary,
+    revenue_today_and_month,
+    revenue_totals,
+    top_diagnoses,
+)
+
+__all__ = [
+    "ar_aging",
+    "dashboard",
+    "diagnosis_trends",
+    "performance_test",
+    "pharmacy_stock",
+    "pharmacy_stock_summary",
+    "revenue",
+    "revenue_today_and_month",
+    "revenue_totals",
+    "top_diagnoses",
+]

@@ -1,0 +1,53 @@
+"""Shared by every report query: freshness, Redis first when warm, else the view where reads go."""
+
+import logging
+
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from hmis.routing.router import read_alias
+from reports import store
+from reports.models import ProjectionState
+
+log = logging.getLogger("hmis.reports")
+
+
+def freshness(refreshed_at, fresh_as_of) -> dict:
+    now = timezone.now()
+    return {
+        "refreshed_at": refreshed_at.isoformat() if refreshed_at else None,
+        "fresh_as_of": fresh_as_of.isoformat() if fresh_as_of else None,
+        "stale_seconds": round(max(0.0, (now - fresh_as_of).total_seconds()), 1) if fresh_as_of else None,
+    }
+
+
+def redis_meta(name: str) -> dict | None:
+    """The summary's meta if the summary may answer (exists, built today, confirmed fresh lately)."""
+    try:
+        meta = store.read_meta(name)
+    except Exception:  # noqa: BLE001 (Redis down: the views answer)
+        log.warning("Redis unavailable for %s; reading the view", name)
+        return None
+    fresh_as_of = parse_datetime(meta.get("fresh_as_of") or "")
+    if not fresh_as_of or meta.get("built_on") != timezone.localdate().isoformat():
+        return None
+    if (timezone.now() - fresh_as_of).total_seconds() > settings.PROJECTION_MAX_STALE_SECONDS:
+        return None
+    return meta
+
+
+def from_redis(meta: dict, data: dict) -> dict:
+    fresh = freshness(parse_datetime(meta.get("refreshed_at") or ""), parse_datetime(meta["fresh_as_of"]))
+    return {**data, "source": "redis", "database": None, **fresh}
+
+
+def from_view(name: str, query) -> dict:
+    """Run `query(cursor)` against the views where the router sends reads, with that alias's freshness."""
+    alias = read_alias()
+    state = ProjectionState.objects.using(alias).filter(name=name).first()
+    with connections[alias].cursor() as cursor:
+        data = query(cursor)
+    fresh = freshness(state.refreshed_at, state.fresh_as_of) if state else freshness(None, None)
+    return {**data, "source": "materialized_view", "database": alias, **fresh}

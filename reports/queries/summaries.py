@@ -1,0 +1,178 @@
+"""Headline numbers: revenue today and this month, top diagnoses, stock counts, and the dashboard."""
+
+import datetime
+import json
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from reports import store
+from reports.projections import DASHBOARD
+from reports.projections.base import from_cents, rows
+from reports.projections.diagnosis_trends import MONTHLY
+from reports.projections.pharmacy_stock import BATCHES, DRUGS
+from reports.projections.revenue import TOTALS_SQL
+from reports.queries.ar import ar_aging
+from reports.queries.common import freshness, from_redis, from_view, log, redis_meta
+
+
+def revenue_totals(*, start: datetime.date, end: datetime.date) -> dict:
+    """Invoiced, collected and credited between two dates (inclusive), from the daily view."""
+
+    def query(cursor):
+        (totals,) = rows(cursor, TOTALS_SQL, {"start": start, "end": end})
+        return {"totals": {k: Decimal(v).quantize(Decimal("0.01")) for k, v in totals.items()}}
+
+    return {"start": start.isoformat(), "end": end.isoformat(), **from_view("revenue", query)}
+
+
+def revenue_today_and_month() -> dict:
+    if meta := redis_meta("revenue"):
+        try:
+            summary = store.read_hash("revenue", "summary")
+            periods = {
+                period: {m: from_cents(summary.get(f"{period}:{m}", 0)) for m in ("invoiced", "collected", "credited")}
+                for period in ("today", "month")
+            }
+            return from_redis(meta, periods)
+        except Exception:  # noqa: BLE001 (Redis unavailable: the views answer)
+            log.warning("Redis read failed for revenue; reading the view", exc_info=True)
+    today = timezone.localdate()
+
+    def query(cursor):
+        out = {}
+        for period, start in (("today", today), ("month", today.replace(day=1))):
+            (totals,) = rows(cursor, TOTALS_SQL, {"start": start, "end": today})
+            out[period] = {k: Decimal(v).quantize(Decimal("0.01")) for k, v in totals.items()}
+        return out
+
+    return from_view("revenue", query)
+
+
+def top_diagnoses(*, month: datetime.date | None = None, limit: int = 10) -> dict:
+    month = (month or timezone.localdate()).replace(day=1)
+    if month == timezone.localdate().replace(day=1) and limit <= 10 and (meta := redis_meta("diagnosis_trends")):
+        try:
+            descriptions = store.read_hash("diagnosis_trends", "descriptions")
+            top = [
+                {"code": code, "description": descriptions.get(code, ""), "count": count}
+                for code, count in store.read_top("diagnosis_trends", limit)
+            ]
+            return from_redis(meta, {"month": month.isoformat(), "rows": top})
+        except Exception:  # noqa: BLE001 (Redis unavailable: the views answer)
+            log.warning("Redis read failed for diagnosis_trends; reading the view", exc_info=True)
+
+    def query(cursor):
+        found = rows(
+            cursor,
+            f"""SELECT code, max(description) AS description, sum(diagnoses)::int AS count FROM {MONTHLY.name}
+                WHERE month = %s GROUP BY code ORDER BY count DESC, code LIMIT %s""",
+            [month, limit],
+        )
+        return {"rows": found}
+
+    return {"month": month.isoformat(), **from_view("diagnosis_trends", query)}
+
+
+def pharmacy_stock_summary() -> dict:
+    if meta := redis_meta("pharmacy_stock"):
+        try:
+            summary = store.read_hash("pharmacy_stock", "summary")
+            data = {k: int(v) for k, v in summary.items() if k not in ("day", "stock_value")}
+            data["stock_value"] = from_cents(summary.get("stock_value", 0))
+            return from_redis(meta, {"totals": data})
+        except Exception:  # noqa: BLE001 (Redis unavailable: the views answer)
+            log.warning("Redis read failed for pharmacy_stock; reading the view", exc_info=True)
+    today = timezone.localdate()
+
+    def query(cursor):
+        (drugs,) = rows(
+            cursor,
+            f"SELECT count(*) FILTER (WHERE below_reorder) AS low_stock, COALESCE(sum(stock_value), 0) AS stock_value "
+            f"FROM {DRUGS.name}",
+        )
+        (batches,) = rows(
+            cursor,
+            f"""SELECT count(*) FILTER (WHERE expiry_date < %(t)s) AS expired,
+                       count(*) FILTER (WHERE expiry_date BETWEEN %(t)s AND %(t)s + 30) AS expiring_30,
+                       count(*) FILTER (WHERE expiry_date BETWEEN %(t)s AND %(t)s + 60) AS expiring_60,
+                       count(*) FILTER (WHERE expiry_date BETWEEN %(t)s AND %(t)s + 90) AS expiring_90
+                FROM {BATCHES.name}""",
+            {"t": today},
+        )
+        totals = {
+            "low_stock": int(drugs["low_stock"]),
+            "stock_value": Decimal(drugs["stock_value"]).quantize(Decimal("0.01")),
+        }
+        totals.update({k: int(v) for k, v in batches.items()})
+        return {"totals": totals}
+
+    return from_view("pharmacy_stock", query)
+
+
+def dashboard() -> dict:
+    """Headline numbers: one Redis read when warm, else assembled from the views."""
+    try:
+        summary = store.read_hash(DASHBOARD, "summary")
+    except Exception:  # noqa: BLE001
+        summary = {}
+    fresh_as_of = parse_datetime(summary.get("fresh_as_of") or "")
+    usable = (
+        fresh_as_of
+        and summary.get("built_on") == timezone.localdate().isoformat()
+        and (timezone.now() - fresh_as_of).total_seconds() <= settings.PROJECTION_MAX_STALE_SECONDS
+    )
+    if usable:
+        data = {
+            "today_invoiced": from_cents(summary["today_invoiced"]),
+            "today_collected": from_cents(summary["today_collected"]),
+            "month_invoiced": from_cents(summary["month_invoiced"]),
+            "ar_outstanding": from_cents(summary["ar_outstanding"]),
+            "ar_over_90": from_cents(summary["ar_over_90"]),
+            "open_encounters": int(summary["open_encounters"]),
+            "low_stock": int(summary["low_stock"]),
+            "expiring_30": int(summary["expiring_30"]),
+            "expired_batches": int(summary["expired_batches"]),
+            "top_diagnoses": json.loads(summary["top_diagnoses"]),
+        }
+        return {
+            "source": "redis",
+            "database": None,
+            **data,
+            **freshness(parse_datetime(summary["refreshed_at"]), fresh_as_of),
+        }
+    return _dashboard_from_views()
+
+
+def _dashboard_from_views() -> dict:
+    ar = ar_aging(group_by="all")
+    revenue = revenue_today_and_month()
+    stock = pharmacy_stock_summary()
+    top = top_diagnoses(limit=5)
+
+    def census(cursor):
+        cursor.execute("SELECT COALESCE(sum(open_encounters), 0) FROM reports_open_encounters")
+        return {"open_encounters": int(cursor.fetchone()[0])}
+
+    open_encounters = from_view("census", census)
+    over_90 = [name for name in ar["buckets"] if name.startswith(("91_", "121_"))]
+    parts = (ar, revenue, stock, top, open_encounters)
+    fresh = [parse_datetime(p["fresh_as_of"]) for p in parts if p.get("fresh_as_of")]
+    refreshed = [parse_datetime(p["refreshed_at"]) for p in parts if p.get("refreshed_at")]
+    return {
+        "source": "materialized_view",
+        "database": open_encounters["database"],
+        "today_invoiced": revenue["today"]["invoiced"],
+        "today_collected": revenue["today"]["collected"],
+        "month_invoiced": revenue["month"]["invoiced"],
+        "ar_outstanding": ar["totals"]["outstanding"],
+        "ar_over_90": sum((ar["totals"][b] for b in over_90), Decimal("0.00")),
+        "open_encounters": open_encounters["open_encounters"],
+        "low_stock": stock["totals"]["low_stock"],
+        "expiring_30": stock["totals"]["expiring_30"],
+        "expired_batches": stock["totals"]["expired"],
+        "top_diagnoses": top["rows"],
+        **freshness(max(refreshed) if refreshed else None, min(fresh) if len(fresh) == len(parts) else None),
+    }

@@ -1,0 +1,79 @@
+"""Report pages: thin — validate the filters, ask reports.queries, render (or stream CSV)."""
+
+import csv
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from reports import queries
+from reports.catalog import CLINICAL, FINANCIAL, REPORTS
+from reports.presenters import charts, drill_links
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_response(report, answer: dict, args: dict) -> StreamingHttpResponse:
+    """Streamed: rows are written as they are read, so a 100k-row export never sits in memory."""
+    columns = report.columns(answer)
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow([c.label for c in columns])
+        for row in report.csv_rows(answer, args):
+            yield writer.writerow(["" if row.get(c.key) is None else row.get(c.key) for c in columns])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{report.slug}-{stamp}.csv"'
+    return response
+
+
+@login_required
+def report_page(request, slug: str):
+    report = REPORTS.get(slug)
+    if report is None:
+        raise Http404
+    if not request.user.has_perm(report.permission):
+        raise PermissionDenied
+    form = report.form(request.GET)
+    context = {"report": report, "form": form, "reports": _visible(request.user)}
+    if not form.is_valid():
+        return render(request, "reports/report.html", context, status=400)
+    args = form.query_args()
+    answer = report.query(**args)
+    if request.GET.get("format") == "csv":
+        return csv_response(report, answer, args)
+    params = {k: v for k, v in request.GET.items() if k != "format"}
+    rows = drill_links(answer, params) if slug == "ar-aging" else answer.get("rows", answer.get("drugs", []))
+    context.update(
+        {
+            "answer": answer,
+            "columns": report.columns(answer),
+            "rows": rows,
+            "totals": answer.get("totals") if slug in ("ar-aging", "revenue") else None,
+            "charts": charts(slug, answer),
+            "stale": (answer.get("stale_seconds") or 0) > settings.REPORT_STALE_WARNING_SECONDS,
+            "csv_query": "?" + "&".join(f"{k}={v}" for k, v in {**params, "format": "csv"}.items()),
+        }
+    )
+    return render(request, "reports/report.html", context)
+
+
+def _visible(user) -> list:
+    return [r for r in REPORTS.values() if user.has_perm(r.permission)]
+
+
+@login_required
+def dashboard_page(request):
+    can_see = request.user.has_perm(FINANCIAL) or request.user.has_perm(CLINICAL)
+    context = {"reports": _visible(request.user), "dashboard": queries.dashboard() if can_see else None}
+    if context["dashboard"]:
+        context["stale"] = (context["dashboard"].get("stale_seconds") or 0) > settings.REPORT_STALE_WARNING_SECONDS
+    return render(request, "reports/dashboard.html", context)
