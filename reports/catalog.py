@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reports import filters, queries
+from reports.projections.ar_aging import bucket_label
 from reports.queries.ar import ar_aging_rows
 from reports.queries.revenue import METRICS
 
@@ -46,10 +47,7 @@ def _ar_columns(answer: dict) -> list[Column]:
         ],
     }[answer["group_by"]]
     money = [Column(m, m.title(), MONEY) for m in ("invoiced", "paid", "credited", "outstanding")]
-    buckets = [
-        Column(b, "Not due" if b == "not_due" else b.replace("_plus", "+").replace("_", "-"), MONEY)
-        for b in answer["buckets"]
-    ]
+    buckets = [Column(b, bucket_label(b), MONEY) for b in answer["buckets"]]
     return [*keys, Column("invoices", "Invoices", "int"), *money, *buckets]
 
 

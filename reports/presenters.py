@@ -4,6 +4,8 @@ import datetime
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from reports.projections.ar_aging import bucket_label
+
 PALETTE = ["#0b5cad", "#2e8540", "#e6a700", "#d9534f", "#7b3fa0", "#17a2b8", "#6c757d", "#fd7e14", "#20c997", "#343a40"]
 BUCKET_COLOURS = ["#2e8540", "#8bc34a", "#e6a700", "#fd7e14", "#d9534f", "#8b0000", "#4a0000", "#240000", "#000000"]
 
@@ -51,7 +53,7 @@ def charts(slug: str, answer: dict) -> list[dict]:
                 "stacked": True,
                 "labels": [_label(r) for r in shown],
                 "datasets": [
-                    {"label": b.replace("_", "-"), "data": [float(r[b]) for r in shown], "color": BUCKET_COLOURS[i]}
+                    {"label": bucket_label(b), "data": [float(r[b]) for r in shown], "color": BUCKET_COLOURS[i]}
                     for i, b in enumerate(answer["buckets"])
                 ],
             }
@@ -103,20 +105,15 @@ def charts(slug: str, answer: dict) -> list[dict]:
             }
         ]
     if slug == "pharmacy-stock":
-        t = answer["totals"]
+        windows = ["expired", "30", "60", "90"]  # disjoint: 0-30, 31-60, 61-90 days left
+        counts = [sum(1 for b in answer["batches"] if b["window"] == w) for w in windows]
         return [
             {
                 "id": "expiry",
-                "title": "Batches by expiry",
+                "title": "Batches with stock, by time to expiry",
                 "type": "bar",
-                "labels": ["Expired (on shelf)", "≤ 30 days", "≤ 60 days", "≤ 90 days"],
-                "datasets": [
-                    {
-                        "label": "Batches",
-                        "data": [t["expired_batches"], t["expiring_30"], t["expiring_60"], t["expiring_90"]],
-                        "color": PALETTE[3],
-                    }
-                ],
+                "labels": ["Expired (on shelf)", "0-30 days", "31-60 days", "61-90 days"],
+                "datasets": [{"label": "Batches", "data": counts, "color": PALETTE[3]}],
             }
         ]
     return []

@@ -71,6 +71,11 @@ def bucket_names(ranges=DEFAULT_RANGES) -> list[str]:
     return [*names, f"{ranges[-1] + 1}_plus"]
 
 
+def bucket_label(name: str) -> str:
+    """'not_due' -> 'Not due', '31_60' -> '31-60', '121_plus' -> '121+'."""
+    return "Not due" if name == "not_due" else name.replace("_plus", "+").replace("_", "-")
+
+
 def aging_sql(source: str, *, group_by: str, basis: str, ranges=DEFAULT_RANGES, filters: str = "") -> str:
     """SQL over `source` (the view, or the live SELECT as a subquery) giving one row per group.
 
