@@ -83,12 +83,31 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     hostname = f"test-worker-{os.getpid()}-{time.monotonic_ns()}@localhost"
     log = open(ROOT / ".stack" / "log" / "test-worker.log", "w")  # noqa: SIM115 (closed at teardown)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hmis", "worker", "--beat",
-         "--schedule", str(ROOT / ".stack" / "test-celerybeat-schedule"),
-         "--loglevel", "INFO", "--concurrency", "2", "--hostname", hostname, "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "hmis",
+            "worker",
+            "--beat",
+            "--schedule",
+            str(ROOT / ".stack" / "test-celerybeat-schedule"),
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "--hostname",
+            hostname,
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: teardown stops the pool and the beat too
-    )  # fmt: skip
+    )
     _fresh_broker_pool(app)  # connections from before a Redis restart (fault tests) are dead
     deadline = time.monotonic() + 60
     while not _pong(app, hostname):
@@ -133,3 +152,59 @@ def api_as():
         return client
 
     return make
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (installed by .ci/run; no browser download)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still plain
+    # synchronous code, so Django's async-safety guard is lifted for the test process only.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browse(chromium, live_server):
+    """browse(username) -> a signed-in Playwright page on the live server (a fresh browser context)."""
+    from hmis.testing import wait_replayed
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    contexts = []
+
+    def sign_in(username: str, password: str = "x-test-pass-1"):
+        wait_replayed()  # the user was just written on the primary; the login page reads a standby
+        context = chromium.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{live_server.url}/")
+        return page
+
+    yield sign_in
+    for context in contexts:
+        context.close()

@@ -80,3 +80,10 @@ def served_by(caplog, path: str | None = None) -> dict[str, int]:
     records = [r for r in caplog.records if r.name == "hmis.request" and (path is None or r.path == path)]
     assert records, f"no request log line for {path or 'any path'}"
     return records[-1].queries
+
+
+def shot(page, name: str) -> None:
+    """A full-page screenshot for people to look at (artifacts/screenshots/, git-ignored)."""
+    folder = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)

@@ -1,0 +1,75 @@
+from django import forms
+
+from clinical.models import Allergy, Encounter, Patient
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class RegisterForm(forms.Form):
+    given_name = forms.CharField(max_length=100)
+    family_name = forms.CharField(max_length=100)
+    date_of_birth = forms.DateField(widget=DateInput)
+    sex = forms.ChoiceField(choices=Patient.Sex.choices)
+    phone = forms.CharField(max_length=30, required=False)
+    address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    mrn = forms.CharField(max_length=20, required=False, label="MRN", help_text="Leave empty to generate one.")
+
+
+class EncounterForm(forms.Form):
+    type = forms.ChoiceField(choices=Encounter.Type.choices)
+    department_id = forms.ModelChoiceField(queryset=None, label="Department", to_field_name="pk")
+    reason = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from clinical.queries import departments
+
+        super().__init__(*args, **kwargs)
+        self.fields["department_id"].queryset = departments()
+
+    def clean_department_id(self):
+        return self.cleaned_data["department_id"].pk
+
+
+class VitalsForm(forms.Form):
+    pulse = forms.IntegerField(required=False, label="Pulse (/min)")
+    systolic = forms.IntegerField(required=False, label="Systolic (mmHg)")
+    diastolic = forms.IntegerField(required=False, label="Diastolic (mmHg)")
+    temperature = forms.DecimalField(required=False, max_digits=4, decimal_places=1, label="Temperature (°C)")
+    spo2 = forms.IntegerField(required=False, label="SpO₂ (%)")
+    respiratory_rate = forms.IntegerField(required=False, label="Resp. rate (/min)")
+    weight = forms.DecimalField(required=False, max_digits=5, decimal_places=1, label="Weight (kg)")
+
+
+class DiagnosisForm(forms.Form):
+    code = forms.CharField(
+        max_length=10,
+        label="ICD-10-CM code",
+        help_text="Type a code or words; suggestions appear as you type.",
+        widget=forms.TextInput(attrs={"list": "icd10-options", "autocomplete": "off", "data-icd10-search": "1"}),
+    )
+    is_primary = forms.BooleanField(required=False, label="Primary diagnosis")
+
+
+class AllergyForm(forms.Form):
+    substance = forms.CharField(max_length=100)
+    reaction = forms.CharField(max_length=200, required=False)
+    severity = forms.ChoiceField(choices=Allergy.Severity.choices)
+
+
+class PrescriptionForm(forms.Form):
+    drug_id = forms.ModelChoiceField(queryset=None, label="Drug")
+    dose = forms.CharField(max_length=60)
+    frequency = forms.CharField(max_length=60)
+    duration_days = forms.IntegerField(min_value=1, max_value=365, label="Days")
+    quantity = forms.IntegerField(min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        from pharmacy.queries import drugs
+
+        super().__init__(*args, **kwargs)
+        self.fields["drug_id"].queryset = drugs().filter(active=True)
+
+    def clean_drug_id(self):
+        return self.cleaned_data["drug_id"].pk

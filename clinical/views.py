@@ -1,0 +1,194 @@
+"""Front desk and clinician pages: thin — a form, one command or one query, redirect after POST."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from clinical import commands, queries
+from clinical.forms import AllergyForm, DiagnosisForm, EncounterForm, PrescriptionForm, RegisterForm, VitalsForm
+from clinical.models import Encounter
+from hmis.pages import run
+from pharmacy import commands as pharmacy
+
+
+@login_required
+@permission_required("clinical.view_patient", raise_exception=True)
+def search(request):
+    q = request.GET.get("q", "").strip()
+    patients = queries.patient_search(q=q)[:50] if q else []
+    return render(request, "clinical/search.html", {"q": q, "patients": patients})
+
+
+@login_required
+@permission_required("clinical.add_patient", raise_exception=True)
+def register(request):
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST":
+        done = run(
+            request,
+            form,
+            commands.patient_register,
+            success="Patient registered.",
+            redirect_to=lambda p: reverse("clinical:chart", args=[p.pk]),
+        )
+        if done:
+            return done
+    return render(request, "clinical/register.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _chart(request, patient_id: int, *, bound=None, status=200):
+    summary = queries.patient_summary(patient_id=patient_id)
+    if summary is None:
+        raise Http404
+    open_encounters = [e for e in summary["recent_encounters"] if e.status == Encounter.Status.OPEN]
+    forms = {
+        "encounter": EncounterForm(),
+        "allergy": AllergyForm(),
+        "vitals": VitalsForm(),
+        "diagnosis": DiagnosisForm(),
+        "prescription": PrescriptionForm(),
+    }
+    bound_for = None
+    if bound:
+        name, form, bound_for = bound
+        forms[name] = form
+    context = {
+        "summary": summary,
+        "patient": summary["patient"],
+        "open_encounters": open_encounters,
+        "forms": forms,
+        "bound_for": bound_for,
+    }
+    return render(request, "clinical/chart.html", context, status=status)
+
+
+@login_required
+@permission_required("clinical.view_patient", raise_exception=True)
+def chart(request, patient_id: int):
+    return _chart(request, patient_id)
+
+
+def _post(request, chart_of: int, name: str, form, command, success: str, **kwargs):
+    """Run `command` from `form`; on success back to the chart, else the chart with this form's errors."""
+    done = run(
+        request, form, command, success=success, redirect_to=reverse("clinical:chart", args=[chart_of]), **kwargs
+    )
+    return done or _chart(request, chart_of, bound=(name, form, kwargs.get("encounter_id")), status=400)
+
+
+def _encounter(encounter_id: int) -> Encounter:
+    encounter = Encounter.objects.filter(pk=encounter_id).first()
+    if encounter is None:
+        raise Http404
+    return encounter
+
+
+@login_required
+@require_POST
+@permission_required("clinical.add_encounter", raise_exception=True)
+def start_encounter(request, patient_id: int):
+    return _post(
+        request,
+        patient_id,
+        "encounter",
+        EncounterForm(request.POST),
+        commands.encounter_start,
+        "Encounter started.",
+        patient_id=patient_id,
+        attending_id=request.user.pk,
+    )
+
+
+@login_required
+@require_POST
+@permission_required("clinical.add_allergy", raise_exception=True)
+def record_allergy(request, patient_id: int):
+    return _post(
+        request,
+        patient_id,
+        "allergy",
+        AllergyForm(request.POST),
+        commands.allergy_record,
+        "Allergy recorded.",
+        patient_id=patient_id,
+        recorded_by=request.user,
+    )
+
+
+@login_required
+@require_POST
+@permission_required("clinical.add_vitals", raise_exception=True)
+def record_vitals(request, encounter_id: int):
+    encounter = _encounter(encounter_id)
+    form = VitalsForm(request.POST)
+    return _post(
+        request,
+        encounter.patient_id,
+        "vitals",
+        form,
+        commands.vitals_record,
+        "Vitals recorded.",
+        encounter_id=encounter_id,
+        recorded_by=request.user,
+    )
+
+
+@login_required
+@require_POST
+@permission_required("clinical.add_diagnosis", raise_exception=True)
+def record_diagnosis(request, encounter_id: int):
+    encounter = _encounter(encounter_id)
+    return _post(
+        request,
+        encounter.patient_id,
+        "diagnosis",
+        DiagnosisForm(request.POST),
+        commands.diagnosis_record,
+        "Diagnosis recorded.",
+        encounter_id=encounter_id,
+        recorded_by=request.user,
+    )
+
+
+@login_required
+@require_POST
+@permission_required("pharmacy.add_prescription", raise_exception=True)
+def prescribe(request, encounter_id: int):
+    encounter = _encounter(encounter_id)
+    return _post(
+        request,
+        encounter.patient_id,
+        "prescription",
+        PrescriptionForm(request.POST),
+        pharmacy.prescription_create,
+        "Prescription sent to the pharmacy.",
+        encounter_id=encounter_id,
+        prescriber=request.user,
+    )
+
+
+@login_required
+@require_POST
+@permission_required("clinical.change_encounter", raise_exception=True)
+def close_encounter(request, encounter_id: int):
+    from django import forms
+
+    encounter = _encounter(encounter_id)
+    return _post(
+        request,
+        encounter.patient_id,
+        "close",
+        forms.Form(request.POST),
+        commands.encounter_close,
+        "Encounter closed.",
+        encounter_id=encounter_id,
+    )
+
+
+@login_required
+@permission_required("clinical.view_patient", raise_exception=True)
+def icd10_lookup(request):
+    codes = queries.icd10_search(q=request.GET.get("q", ""), billable_only=True)[:20] if request.GET.get("q") else []
+    return JsonResponse({"results": [{"code": c.code, "description": c.description} for c in codes]})

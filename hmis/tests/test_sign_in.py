@@ -1,0 +1,37 @@
+"""Signing in and out in a real browser; navigation shows what each role may use."""
+
+from clinical.tests.factories import UserFactory
+from hmis.testing import on_stack, shot
+
+pytestmark = on_stack
+
+
+def test_sign_in_role_aware_navigation_and_sign_out(browse, chromium, live_server):
+    UserFactory(username="chemist", roles=["pharmacist"])
+    UserFactory(username="clerk", roles=["billing_clerk"])
+
+    pharmacist = browse("chemist")
+    nav = pharmacist.get_by_role("navigation", name="Main")
+    assert nav.get_by_role("link", name="Pharmacy", exact=True).is_visible()
+    assert nav.get_by_role("link", name="Billing", exact=True).count() == 0
+    assert nav.get_by_role("link", name="Pharmacy stock").is_visible()
+    assert nav.get_by_role("link", name="AR aging").count() == 0
+    shot(pharmacist, "dashboard-pharmacist")
+    pharmacist.get_by_role("button", name="Sign out").click()
+    assert pharmacist.get_by_role("heading", name="Sign in").is_visible()
+
+    clerk = browse("clerk")
+    nav = clerk.get_by_role("navigation", name="Main")
+    assert (
+        nav.get_by_role("link", name="Billing", exact=True).is_visible()
+        and nav.get_by_role("link", name="Pharmacy", exact=True).count() == 0
+    )
+
+    page = chromium.new_page(base_url=live_server.url)
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("clerk")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_text("Please enter a correct username and password").is_visible()
+    shot(page, "sign-in-error")
+    page.close()

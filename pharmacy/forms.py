@@ -1,0 +1,37 @@
+from django import forms
+
+from clinical.forms import DateInput
+from pharmacy.models import StockMovement
+
+
+class DispenseForm(forms.Form):
+    quantity = forms.IntegerField(min_value=1, required=False, help_text="Empty: what remains on the prescription.")
+    allergy_override_reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Allergy override reason",
+        help_text="Needed only when the patient is allergic to an ingredient.",
+    )
+
+
+class ReceiveForm(forms.Form):
+    drug_id = forms.ModelChoiceField(queryset=None, label="Drug")
+    lot_number = forms.CharField(max_length=40)
+    expiry_date = forms.DateField(widget=DateInput)
+    quantity = forms.IntegerField(min_value=1)
+    unit_cost = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        from pharmacy.queries import drugs
+
+        super().__init__(*args, **kwargs)
+        self.fields["drug_id"].queryset = drugs().filter(active=True)
+
+    def clean_drug_id(self):
+        return self.cleaned_data["drug_id"].pk
+
+
+class AdjustForm(forms.Form):
+    quantity_change = forms.IntegerField(help_text="Negative to remove units, positive to add.")
+    reason = forms.ChoiceField(choices=StockMovement.Reason.choices)
+    note = forms.CharField(max_length=200, required=False)
