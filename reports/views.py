@@ -43,7 +43,7 @@ def report_page(request, slug: str):
     if not request.user.has_perm(report.permission):
         raise PermissionDenied
     form = report.form(request.GET)
-    context = {"report": report, "form": form, "reports": _visible(request.user)}
+    context = {"report": report, "form": form}
     if not form.is_valid():
         return render(request, "reports/report.html", context, status=400)
     args = form.query_args()
@@ -66,14 +66,10 @@ def report_page(request, slug: str):
     return render(request, "reports/report.html", context)
 
 
-def _visible(user) -> list:
-    return [r for r in REPORTS.values() if user.has_perm(r.permission)]
-
-
 @login_required
 def dashboard_page(request):
     can_see = request.user.has_perm(FINANCIAL) or request.user.has_perm(CLINICAL)
-    context = {"reports": _visible(request.user), "dashboard": queries.dashboard() if can_see else None}
+    context = {"dashboard": queries.dashboard() if can_see else None}
     if context["dashboard"]:
         context["stale"] = (context["dashboard"].get("stale_seconds") or 0) > settings.REPORT_STALE_WARNING_SECONDS
     return render(request, "reports/dashboard.html", context)

@@ -1,0 +1,9 @@
+from reports.catalog import REPORTS
+
+
+def visible_reports(request):
+    """The reports this user may open, for the navigation on every page."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"reports": []}
+    return {"reports": [r for r in REPORTS.values() if user.has_perm(r.permission)]}
