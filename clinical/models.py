@@ -80,11 +80,7 @@ class Patient(models.Model):
         return f"{self.family_name}, {self.given_name} ({self.mrn})"
 
     def get_absolute_url(self):
-        return reverse("admin:clinical_patient_change", args=[self.pk])
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
+        return reverse("clinical:chart", args=[self.pk])
 
 
 class Encounter(models.Model):

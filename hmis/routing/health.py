@@ -119,13 +119,6 @@ def has_replayed(alias: str, required: int) -> bool:
     return status.up and status.replay_lsn is not None and status.replay_lsn >= required
 
 
-def mark_down(alias: str) -> None:
-    """A query on the standby failed: skip it for the back-off period."""
-    with _lock:
-        _skip_until[alias] = time.monotonic() + settings.REPLICA_BACKOFF_SECONDS
-        _status.pop(alias, None)
-
-
 def reset() -> None:
     """Forget everything (tests, and after the stack is rebuilt)."""
     with _lock:

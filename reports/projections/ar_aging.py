@@ -6,7 +6,6 @@ and Odoo convention). Buckets are computed at query time for either basis (due d
 Redis holds today's buckets per payer and overall, due-date basis, default ranges.
 """
 
-import datetime
 import itertools
 
 from django.utils import timezone
@@ -138,7 +137,3 @@ PROJECTION = ArAging(
     views=(ENTRIES,),
     sources=("billing.Invoice", "billing.Payment", "billing.CreditNote", "billing.Payer", "clinical.Patient"),
 )
-
-
-def age_in_days(as_of: datetime.date, basis_date: datetime.date) -> int:
-    return (as_of - basis_date).days

@@ -17,7 +17,6 @@ from reports.queries.summaries import (
     dashboard,
     pharmacy_stock_summary,
     revenue_today_and_month,
-    revenue_totals,
     top_diagnoses,
 )
 
@@ -30,6 +29,5 @@ __all__ = [
     "pharmacy_stock_summary",
     "revenue",
     "revenue_today_and_month",
-    "revenue_totals",
     "top_diagnoses",
 ]

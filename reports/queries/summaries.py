@@ -18,16 +18,6 @@ from reports.queries.ar import ar_aging
 from reports.queries.common import freshness, from_redis, from_view, log, redis_meta
 
 
-def revenue_totals(*, start: datetime.date, end: datetime.date) -> dict:
-    """Invoiced, collected and credited between two dates (inclusive), from the daily view."""
-
-    def query(cursor):
-        (totals,) = rows(cursor, TOTALS_SQL, {"start": start, "end": end})
-        return {"totals": {k: Decimal(v).quantize(Decimal("0.01")) for k, v in totals.items()}}
-
-    return {"start": start.isoformat(), "end": end.isoformat(), **from_view("revenue", query)}
-
-
 def revenue_today_and_month() -> dict:
     if meta := redis_meta("revenue"):
         try:
