@@ -87,3 +87,10 @@ def shot(page, name: str) -> None:
     folder = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def sign_in(client, user) -> None:
+    """force_login writes the session on the primary outside any request (so no read-your-writes cookie):
+    wait until the standbys have it before the next request reads it there."""
+    client.force_login(user)
+    wait_replayed()

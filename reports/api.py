@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reports import queries
-from reports.catalog import CLINICAL, FINANCIAL, REPORTS
+from reports.catalog import CLINICAL, FINANCIAL, REPORTS, dashboard_for
 from reports.filters import PerformanceFilter
 from reports.presenters import plain
 
@@ -64,7 +64,7 @@ class DashboardView(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request):
-        return Response(plain(queries.dashboard()))
+        return Response(plain(dashboard_for(request.user)))
 
 
 class PerformanceTestView(APIView):

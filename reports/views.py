@@ -9,8 +9,7 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from reports import queries
-from reports.catalog import CLINICAL, FINANCIAL, REPORTS
+from reports.catalog import REPORTS, dashboard_for
 from reports.presenters import charts, drill_links
 
 
@@ -68,8 +67,7 @@ def report_page(request, slug: str):
 
 @login_required
 def dashboard_page(request):
-    can_see = request.user.has_perm(FINANCIAL) or request.user.has_perm(CLINICAL)
-    context = {"dashboard": queries.dashboard() if can_see else None}
+    context = {"dashboard": dashboard_for(request.user)}
     if context["dashboard"]:
         context["stale"] = (context["dashboard"].get("stale_seconds") or 0) > settings.REPORT_STALE_WARNING_SECONDS
     return render(request, "reports/dashboard.html", context)

@@ -12,7 +12,7 @@ from billing import commands as billing
 from billing.tests.factories import PayerFactory, ServiceFactory
 from clinical import commands as clinical
 from clinical.tests.factories import DepartmentFactory, EncounterFactory, PatientFactory, UserFactory
-from hmis.testing import on_stack, served_by, standbys, wait_replayed
+from hmis.testing import on_stack, served_by, sign_in, standbys, wait_replayed
 from pharmacy import commands as pharmacy
 from reports import refresh
 from reports.projections import REGISTRY
@@ -72,7 +72,7 @@ def hospital():
 
 @pytest.fixture
 def viewer(client):
-    client.force_login(UserFactory(username="viewer", roles=["report_viewer"]))
+    sign_in(client, UserFactory(username="viewer", roles=["report_viewer"]))
     return client
 
 
@@ -161,11 +161,11 @@ def test_bad_filters_are_clear_errors_not_500s(viewer, hospital):
 
 @on_stack
 def test_only_roles_with_reports_see_them(client, hospital):
-    client.force_login(UserFactory(username="clerk", roles=["billing_clerk"]))
+    sign_in(client, UserFactory(username="clerk", roles=["billing_clerk"]))
     assert client.get("/api/v1/reports/ar-aging/").status_code == 200
     assert client.get("/api/v1/reports/diagnosis-trends/").status_code == 403
     assert client.get("/reports/diagnosis-trends/").status_code == 403
-    client.force_login(UserFactory(username="chemist", roles=["pharmacist"]))
+    sign_in(client, UserFactory(username="chemist", roles=["pharmacist"]))
     assert client.get("/api/v1/reports/pharmacy-stock/").status_code == 200
     assert client.get("/api/v1/reports/revenue/").status_code == 403
     assert client.get("/reports/ar-aging/", {"format": "csv"}).status_code == 403
@@ -193,7 +193,7 @@ def test_performance_test_three_ways_agree(viewer, hospital):
 
 @on_stack
 def test_report_gets_issue_no_query_to_the_primary_when_all_is_healthy(client, caplog, hospital):
-    client.force_login(UserFactory(username="viewer2", roles=["report_viewer"]))
+    sign_in(client, UserFactory(username="viewer2", roles=["report_viewer"]))
     wait_replayed()
     caplog.set_level("INFO", logger="hmis.request")
     for path in (
@@ -212,3 +212,15 @@ def test_report_gets_issue_no_query_to_the_primary_when_all_is_healthy(client, c
         served = served_by(caplog, path)
         assert served.get("default", 0) == 0, (path, served)
         assert set(served) <= set(standbys()), (path, served)
+
+
+@on_stack
+def test_the_dashboard_api_shows_each_role_only_its_numbers(client, hospital):
+    sign_in(client, UserFactory(username="chemist2", roles=["pharmacist"]))
+    clinical_only = client.get("/api/v1/reports/dashboard/").json()
+    assert "low_stock" in clinical_only and "open_encounters" in clinical_only
+    assert not {"ar_outstanding", "ar_over_90", "today_invoiced", "today_collected"} & set(clinical_only)
+    sign_in(client, UserFactory(username="clerk2", roles=["billing_clerk"]))
+    financial_only = client.get("/api/v1/reports/dashboard/").json()
+    assert financial_only["ar_outstanding"] == "155.00"
+    assert not {"low_stock", "top_diagnoses", "open_encounters"} & set(financial_only)
