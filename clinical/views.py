@@ -18,7 +18,8 @@ from pharmacy import commands as pharmacy
 def search(request):
     q = request.GET.get("q", "").strip()
     patients = queries.patient_search(q=q)[:50] if q else []
-    return render(request, "clinical/search.html", {"q": q, "patients": patients})
+    template = "clinical/_results.html" if request.GET.get("partial") else "clinical/search.html"
+    return render(request, template, {"q": q, "patients": patients})
 
 
 @login_required

@@ -4,6 +4,8 @@ allergy, prescription, close — each with the form error a person would make fi
 import datetime
 from decimal import Decimal
 
+from playwright.sync_api import expect
+
 from clinical.models import Encounter, Patient
 from clinical.tests.factories import DepartmentFactory, UserFactory
 from hmis.testing import on_stack, shot
@@ -47,6 +49,10 @@ def test_front_desk_and_clinician_day(browse):
     page.get_by_role("button", name="Register").click()
     assert page.get_by_text("Patient registered.").is_visible()
     assert page.get_by_role("heading", name="Mwangi, Grace").is_visible()  # the chart shows what was just written
+    page.get_by_role("link", name="Patients", exact=True).click()
+    page.get_by_label("Name or MRN").press_sequentially("mwan", delay=50)  # results appear as you type
+    expect(page.get_by_role("link", name="Mwangi, Grace")).to_be_visible()
+    page.get_by_role("link", name="Mwangi, Grace").click()
 
     page.get_by_label("Type").select_option("outpatient")
     page.get_by_label("Department").select_option(label="Outpatients")
