@@ -1,10 +1,9 @@
 from django import forms
 from django.contrib import admin
-from django.template.response import TemplateResponse
 
 from billing import commands
 from billing.models import CreditNote, Invoice, InvoiceLine, Payer, Payment, Service
-from hmis.admin import CommandErrorsAdmin
+from hmis.admin import CommandErrorsAdmin, ReadOnlyAdmin
 
 
 @admin.register(Payer)
@@ -230,31 +229,25 @@ class InvoiceAdmin(CommandErrorsAdmin):
             )
             self.message_user(request, f"Voided {voided} invoice(s).")
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Void invoices",
-            "intro": "Invoices with payments cannot be voided; they are skipped with a message.",
-            "objects": queryset,
-            "form": form,
-            "action": "void_invoices",
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/command_action.html", context)
+        return self.confirm_page(
+            request,
+            title="Void invoices",
+            objects=queryset,
+            form=form,
+            action="void_invoices",
+            intro="Invoices with payments cannot be voided; they are skipped with a message.",
+        )
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
+    """Payments are recorded on the invoice's page (through the command, which keeps amount_paid right)."""
+
     list_display = ["invoice", "amount", "method", "reference", "paid_on", "received_at"]
     list_filter = ["method", "paid_on"]
     search_fields = ["invoice__number", "reference"]
     date_hierarchy = "paid_on"
     list_select_related = ["invoice"]
-
-    def has_add_permission(self, request):
-        return False  # record payments on the invoice's page, where the outstanding amount is shown
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CreditNote)

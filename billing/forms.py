@@ -1,20 +1,7 @@
 from django import forms
 
-from billing.models import Invoice, Payment
+from billing.models import Payment
 from clinical.forms import DateInput
-
-
-class InvoiceFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status"), *Invoice.Status.choices], required=False)
-    payer = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any payer")
-    posted_from = forms.DateField(required=False, widget=DateInput)
-    posted_to = forms.DateField(required=False, widget=DateInput)
-
-    def __init__(self, *args, **kwargs):
-        from billing.queries import payers
-
-        super().__init__(*args, **kwargs)
-        self.fields["payer"].queryset = payers()
 
 
 class NewInvoiceForm(forms.Form):

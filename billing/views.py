@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from billing import commands, queries
-from billing.forms import CreditNoteForm, InvoiceFilterForm, LineFormSet, NewInvoiceForm, PaymentForm, VoidForm
+from billing.filters import InvoicePageFilter
+from billing.forms import CreditNoteForm, LineFormSet, NewInvoiceForm, PaymentForm, VoidForm
 from clinical.models import Encounter
 from hmis.errors import DomainError
 from hmis.pages import apply_errors, run
@@ -18,19 +19,8 @@ from hmis.pages import apply_errors, run
 @login_required
 @permission_required("billing.view_invoice", raise_exception=True)
 def invoices(request):
-    form = InvoiceFilterForm(request.GET or None)
-    found = queries.invoices().select_related("patient", "payer")
-    if form.is_valid():
-        d = form.cleaned_data
-        if d.get("status"):
-            found = found.filter(status=d["status"])
-        if d.get("payer"):
-            found = found.filter(payer=d["payer"])
-        if d.get("posted_from"):
-            found = found.filter(posting_date__gte=d["posted_from"])
-        if d.get("posted_to"):
-            found = found.filter(posting_date__lte=d["posted_to"])
-    return render(request, "billing/invoices.html", {"form": form, "invoices": found[:200]})
+    found = InvoicePageFilter(request.GET or None, queryset=queries.invoices())
+    return render(request, "billing/invoices.html", {"form": found.form, "invoices": found.qs[:200]})
 
 
 @login_required

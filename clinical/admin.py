@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from clinical import commands
 from clinical.models import VITAL_RANGES, Allergy, Department, Diagnosis, Encounter, Icd10Code, Patient, Vitals
-from hmis.admin import CommandErrorsAdmin
+from hmis.admin import CommandErrorsAdmin, ReadOnlyAdmin
 
 REGISTRATION_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "phone", "address")
 
@@ -70,20 +70,11 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Icd10Code)
-class Icd10CodeAdmin(admin.ModelAdmin):
+class Icd10CodeAdmin(ReadOnlyAdmin):
     list_display = ["code", "description", "block", "chapter", "billable"]
     list_filter = ["billable", "chapter"]
     search_fields = ["code", "description"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class DiagnosisInline(admin.TabularInline):

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 
 from hmis.errors import DomainError
 from hmis.models import ApiClient
@@ -18,6 +19,19 @@ class CommandErrorsAdmin(admin.ModelAdmin):
                     self.message_user(request, f"Not saved. {label}{problem}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
+    def confirm_page(self, request, *, title: str, objects, form, action: str, **extra) -> TemplateResponse:
+        """The confirmation page of an action that runs a command: the objects, a small form, notes."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "objects": objects,
+            "form": form,
+            "action": action,
+            "opts": self.model._meta,
+            **extra,
+        }
+        return TemplateResponse(request, "admin/command_action.html", context)
+
     def run_command(self, request, command, **kwargs) -> bool:
         """For admin actions: run one command, report a domain error as a message."""
         try:
@@ -26,6 +40,19 @@ class CommandErrorsAdmin(admin.ModelAdmin):
         except DomainError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History and reference data: viewable, never added, edited or deleted here (commands write them)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ApiClient)

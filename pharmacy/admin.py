@@ -1,9 +1,8 @@
 from django import forms
 from django.contrib import admin
-from django.template.response import TemplateResponse
 
-from hmis.admin import CommandErrorsAdmin
-from pharmacy import commands
+from hmis.admin import CommandErrorsAdmin, ReadOnlyAdmin
+from pharmacy import commands, queries
 from pharmacy.models import Dispense, DispenseAllocation, Drug, Prescription, StockBatch, StockMovement
 
 
@@ -93,33 +92,16 @@ class StockBatchAdmin(CommandErrorsAdmin):
             ):
                 self.message_user(request, f"Adjusted {batch}.")
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Adjust {batch}",
-            "form": form,
-            "objects": [batch],
-            "action": "adjust_stock",
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/command_action.html", context)
+        return self.confirm_page(request, title=f"Adjust {batch}", objects=[batch], form=form, action="adjust_stock")
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "batch", "kind", "quantity", "reason", "created_by"]
     list_filter = ["kind", "reason"]
     date_hierarchy = "created_at"
     search_fields = ["batch__lot_number", "batch__drug__generic_name"]
     list_select_related = ["batch__drug", "created_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class DispenseForm(forms.Form):
@@ -181,19 +163,14 @@ class PrescriptionAdmin(CommandErrorsAdmin):
             ):
                 self.message_user(request, f"Dispensed {prescription.drug}; the charge is on the encounter's invoice.")
             return None
-        plan = commands.plan_allocation(commands.fefo_batches(prescription.drug, lock=False), prescription.remaining)
-        allergies = commands.allergy_conflicts(patient_id=prescription.encounter.patient_id, drug=prescription.drug)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Dispense {prescription.drug}",
-            "form": form,
-            "objects": [prescription],
-            "action": "dispense",
-            "opts": self.model._meta,
-            "plan": plan,
-            "allergies": allergies,
-        }
-        return TemplateResponse(request, "admin/command_action.html", context)
+        return self.confirm_page(
+            request,
+            title=f"Dispense {prescription.drug}",
+            objects=[prescription],
+            form=form,
+            action="dispense",
+            **queries.dispense_preview(prescription),
+        )
 
     @admin.action(description="Cancel the selected prescriptions")
     def cancel(self, request, queryset):
@@ -213,7 +190,9 @@ class AllocationInline(admin.TabularInline):
 
 
 @admin.register(Dispense)
-class DispenseAdmin(admin.ModelAdmin):
+class DispenseAdmin(ReadOnlyAdmin):
+    """Read-only: dispense from a prescription (the action), so FEFO, allergies and charges apply."""
+
     list_display = ["dispensed_at", "prescription", "quantity", "dispensed_by", "allergy_override_reason"]
     date_hierarchy = "dispensed_at"
     search_fields = ["prescription__drug__generic_name", "prescription__encounter__patient__mrn"]
@@ -228,9 +207,3 @@ class DispenseAdmin(admin.ModelAdmin):
         "allergy_override_by",
         "invoice_line",
     ]
-
-    def has_add_permission(self, request):
-        return False  # dispense from a prescription (the action), so FEFO, allergies and charges apply
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -92,3 +92,13 @@ def current_medications(*, patient_id: int) -> list[dict]:
             }
         )
     return current
+
+
+def dispense_preview(prescription: Prescription) -> dict:
+    """What dispensing the rest of a prescription would do: the FEFO plan and any allergy conflicts."""
+    from pharmacy.commands import allergy_conflicts, fefo_batches, plan_allocation
+
+    return {
+        "plan": plan_allocation(fefo_batches(prescription.drug, lock=False), prescription.remaining),
+        "allergies": allergy_conflicts(patient_id=prescription.encounter.patient_id, drug=prescription.drug),
+    }

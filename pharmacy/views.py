@@ -41,12 +41,7 @@ def dispense(request, prescription_id: int):
         )
         if done:
             return done
-    context = {
-        "prescription": prescription,
-        "form": form,
-        "plan": commands.plan_allocation(commands.fefo_batches(prescription.drug, lock=False), prescription.remaining),
-        "allergies": commands.allergy_conflicts(patient_id=prescription.encounter.patient_id, drug=prescription.drug),
-    }
+    context = {"prescription": prescription, "form": form, **queries.dispense_preview(prescription)}
     return render(request, "pharmacy/dispense.html", context, status=400 if form.errors else 200)
 
 

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from billing import commands as billing
+from billing import models as billing_models
 from billing.models import Invoice, Payment
 from billing.tests.factories import PayerFactory, ServiceFactory
 from clinical import commands as clinical
@@ -242,3 +243,11 @@ def test_pharmacy_admin_receives_adjusts_and_dispenses_through_commands(staff, o
     )
     assert received.status_code == 302
     assert StockBatch.objects.get(lot_number="L2").movements.get().quantity == 30
+
+
+def test_payments_and_credit_notes_cannot_be_deleted_in_the_admin(staff, one_of_each):
+    """Deleting one would leave the invoice's amount paid or credited wrong: they are history."""
+    payment, credit = Payment.objects.get(), billing_models.CreditNote.objects.get()
+    assert staff.get(f"/admin/billing/payment/{payment.pk}/delete/").status_code == 403
+    assert staff.post(f"/admin/billing/creditnote/{credit.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Payment.objects.filter(pk=payment.pk).exists()
