@@ -42,6 +42,14 @@ test: venv
 	REPLICAS=2 stack/stack.sh up
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The read side at hospital scale (BENCHMARKS.md): generates the data when missing (about 5 min), then
+# about 20 min of measurements with gunicorn on production settings and a real worker.
+bench: venv
+	stack/stack.sh up
+	command -v wrk >/dev/null || (test "$$(id -u)" = 0 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(PY) manage.py migrate --noinput
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -111,6 +111,14 @@ class Invoice(models.Model):
             models.Index(fields=["patient", "status"]),
             models.Index(fields=["payer", "status"]),
             models.Index(fields=["encounter", "status"]),
+            models.Index(fields=["posting_date"]),  # the recent revenue view selects by it
+            # Today's AR (reports_ar_open) reads only this: an index-only scan of the open invoices.
+            models.Index(
+                fields=["payer", "posting_date", "due_date"],
+                include=["total", "amount_paid", "amount_credited"],
+                condition=Q(status__in=["issued", "partially_paid"]),
+                name="invoice_open_balances",
+            ),
         ]
 
     def __str__(self):
@@ -194,6 +202,7 @@ class CreditNote(models.Model):
     class Meta:
         ordering = ["-credited_on", "-id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="credit_note_amount_positive")]
+        indexes = [models.Index(fields=["credited_on"])]
 
     def __str__(self):
         return f"Credit {self.amount} on {self.invoice}"

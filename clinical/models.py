@@ -140,6 +140,7 @@ class Diagnosis(models.Model):
                 violation_error_message="This encounter already has a primary diagnosis.",
             ),
         ]
+        indexes = [models.Index(fields=["recorded_at"])]  # the recent diagnosis view selects by it
 
     def __str__(self):
         return f"{self.code_id} {self.description}"

@@ -122,6 +122,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600, "socket_connect_ti
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
+# The post_save hooks that write outbox events. Off only for the benchmark's "hooks off" write-path run:
+# with them off, reports stop following writes.
+PROJECTION_HOOKS = env.bool("PROJECTION_HOOKS", default=True)
 PROJECTION_SWEEP_SECONDS = env.float("PROJECTION_SWEEP_SECONDS", default=10.0)
 # At most one refresh per projection this often: bursts of writes coalesce into a trailing refresh.
 PROJECTION_MIN_INTERVAL_SECONDS = env.float("PROJECTION_MIN_INTERVAL_SECONDS", default=0.5)

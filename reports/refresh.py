@@ -107,7 +107,7 @@ def refresh(name: str, *, force: bool = False, later=None) -> dict:
     """
     projection = get(name)
     lock = f"hmis.projection.{name}"
-    interval = settings.PROJECTION_MIN_INTERVAL_SECONDS
+    interval = projection.min_interval or settings.PROJECTION_MIN_INTERVAL_SECONDS
     refreshes = 0
     with _cursor() as cursor:
         while True:
@@ -132,7 +132,12 @@ def refresh(name: str, *, force: bool = False, later=None) -> dict:
             if not dirty(cursor, name)[0]:
                 break
             if later is not None:
-                later(name, _too_soon(cursor, name, interval) or interval)
+                delay = _too_soon(cursor, name, interval) or interval
+                # A long wait (history views) is left to the sweep, which finds the projection dirty
+                # again: a task held back for a minute sits unacknowledged in the worker, which is
+                # what a broker outage must not find.
+                if delay <= settings.PROJECTION_SWEEP_SECONDS:
+                    later(name, delay)
                 break
     if refreshes:
         rebuild_dashboard()

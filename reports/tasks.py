@@ -28,10 +28,13 @@ def sweep_projections() -> dict:
 
 @shared_task(name="reports.reage_summaries", soft_time_limit=240, time_limit=300)
 def reage_summaries() -> dict:
-    """Just after midnight: AR ages and stock expires with the calendar, so rebuild what depends on the date."""
+    """Just after midnight: AR ages and stock expires with the calendar, and yesterday moves from the recent
+    views into the history views (reports/projections/window.py): refresh those, then rebuild the rest."""
     results = {"pharmacy_stock": refresh.refresh("pharmacy_stock", force=True)}
-    for name in ("ar_aging", "revenue", "diagnosis_trends"):
-        results[name] = refresh.rebuild_summary(name)
+    for history, recent in (("revenue_history", "revenue"), ("diagnosis_history", "diagnosis_trends")):
+        results[history] = refresh.refresh(history, force=True)
+        results[recent] = refresh.refresh(recent, force=True)
+    results["ar_aging"] = refresh.rebuild_summary("ar_aging")
     refresh.rebuild_dashboard()
     return results
 

@@ -5,8 +5,9 @@ The same seed, scale and `as_of` date give the same rows. History runs for three
 weekends. Patients with a chronic condition come back for it. Each encounter gets one invoice: drafts for
 encounters still open, otherwise issued at discharge and numbered per year in issue order; payers pay
 after their usual delay (so recent invoices are still open), some pay in part, some never, a few are
-credited or voided. Dispenses take from the batch that expires first and charge a line on the invoice;
-every batch's stock equals its movements. Every CHECK constraint of the write model holds.
+credited or voided, and what is still unpaid after a year is written off with a credit note. Dispenses
+take from the batch that expires first and charge a line on the invoice; every batch's stock equals its
+movements. Every CHECK constraint of the write model holds.
 """
 
 import bisect
@@ -346,7 +347,7 @@ class Hospital:
                 "credits": load.open(
                     "billing_creditnote",
                     ("id", "invoice_id", "amount", "reason", "credited_on", "created_at", "created_by_id"),
-                    round(c.encounters * 0.03),
+                    round(c.encounters * 0.12),
                 ),
             }
             self.t = t
@@ -708,6 +709,15 @@ class Hospital:
                     f"R{ids['payment']:08d}\t{day_of(on)}\t{stamp(on + 11 * 3600)}\t{NULL}"
                 )
                 paid += amount
+        written_off_on = posting + (365 + rng.randint(0, 45)) * DAY
+        if paid + credited < total and written_off_on <= last_day:  # a year unpaid: written off as bad debt
+            remainder = total - paid - credited
+            credited += remainder
+            ids["credit"] += 1
+            self.t["credits"].add(
+                f"{ids['credit']}\t{invoice_id}\t{money(remainder)}\tBad debt written off\t{day_of(written_off_on)}\t"
+                f"{stamp(written_off_on + 10 * 3600)}\t{NULL}"
+            )
         if paid + credited == total:
             status = "paid"
         elif paid > 0:

@@ -6,17 +6,19 @@ from django.db.models.signals import post_delete, post_save
 from hmis.events import outbox
 
 
-def _receiver(projections: tuple[str, ...], source: str):
-    def on_change(sender, instance, **kwargs):
-        outbox.record(projections, source, instance.pk)
+def _receiver(projections: tuple[str, ...], source: str, wanted):
+    def on_change(sender, instance, update_fields=None, **kwargs):
+        names = tuple(name for name in projections if wanted(name, source, instance, update_fields))
+        outbox.record(names, source, instance.pk)
 
     return on_change
 
 
-def connect(dirtied_by: dict[str, tuple[str, ...]]) -> None:
-    """dirtied_by: {"app_label.Model": (projection names)} (see reports.projections.dirtied_by)."""
+def connect(dirtied_by: dict[str, tuple[str, ...]], wanted=lambda name, source, instance, fields: True) -> None:
+    """dirtied_by: {"app_label.Model": (projection names)} (see reports.projections.dirtied_by);
+    wanted(name, source, instance, update_fields) filters them per change (reports.projections.wanted)."""
     for label, projections in dirtied_by.items():
         model = apps.get_model(label)
-        handler = _receiver(projections, label.lower())
+        handler = _receiver(projections, label.lower(), wanted)
         post_save.connect(handler, sender=model, weak=False, dispatch_uid=f"outbox.save.{label}")
         post_delete.connect(handler, sender=model, weak=False, dispatch_uid=f"outbox.delete.{label}")

@@ -4,8 +4,18 @@ from reports.projections import ar_aging, census, diagnosis_trends, pharmacy_sto
 from reports.projections.base import Projection
 
 REGISTRY: dict[str, Projection] = {
-    module.PROJECTION.name: module.PROJECTION
-    for module in (ar_aging, revenue, diagnosis_trends, pharmacy_stock, census)
+    projection.name: projection
+    for projection in (
+        # Each history before its recent view, whose window starts at the history's last refresh.
+        ar_aging.PROJECTION,
+        ar_aging.LEDGER,
+        revenue.HISTORY,
+        revenue.PROJECTION,
+        diagnosis_trends.HISTORY,
+        diagnosis_trends.PROJECTION,
+        pharmacy_stock.PROJECTION,
+        census.PROJECTION,
+    )
 }
 
 # Not a projection of its own: the dashboard is composed from the others' summaries (reports/dashboard.py).
@@ -14,6 +24,13 @@ DASHBOARD = "dashboard"
 
 def get(name: str) -> Projection:
     return REGISTRY[name]
+
+
+def wanted(name: str, source: str, instance, update_fields=None) -> bool:
+    """Does the change of `instance` (of `source`, "app_label.model"; `update_fields` as saved, None for
+    a whole save or a delete) concern projection `name`?"""
+    wants = REGISTRY[name].wants
+    return wants is None or wants(source, instance, update_fields)
 
 
 def dirtied_by() -> dict[str, tuple[str, ...]]:

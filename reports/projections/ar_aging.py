@@ -1,9 +1,14 @@
-"""AR aging: a ledger of every issued invoice's total, payments and credits, aged at query time.
+"""AR aging: today's open balances, and a ledger for any other date.
 
-Keeping entries with their dates (not only today's outstanding) lets any as-of date be reported as it
-stood then: an invoice paid after the as-of date still counts as outstanding at that date (the ERPNext
-and Odoo convention). Buckets are computed at query time for either basis (due date / posting date).
-Redis holds today's buckets per payer and overall, due-date basis, default ranges.
+`ar_aging` follows every write: one row per payer x posting date x due date with the open invoices'
+count and amounts (tens of thousands of rows however many invoices there are), enough for today's aging
+by payer or overall on either basis and any bucket ranges. Redis holds today's buckets per payer and
+overall, due-date basis, default ranges.
+
+`ar_ledger` holds every issued invoice's total, payments and credits with their dates, so any as-of date
+can be reported as it stood then: an invoice paid after the as-of date still counts as outstanding at that
+date (the ERPNext and Odoo convention); it also answers by patient or invoice. It is millions of rows at
+hospital scale, so it is refreshed at most once a minute.
 """
 
 import itertools
@@ -45,6 +50,23 @@ ENTRIES = View(
     indexes=(("invoice_id",), ("payer_id",), ("patient_id",), ("posting_date",)),
 )
 
+OPEN = View(
+    name="reports_ar_open",
+    # Issued and partly paid invoices are the open ones (a paid invoice owes nothing: the billing
+    # commands set the status from the amounts). An index-only scan of their partial covering index.
+    select="""
+SELECT o.payer_id, y.name AS payer_name, o.posting_date, o.due_date, o.invoices, o.invoiced, o.paid, o.credited,
+       o.outstanding
+FROM (
+    SELECT payer_id, posting_date, due_date, count(*) AS invoices, sum(total) AS invoiced, sum(amount_paid) AS paid,
+           sum(amount_credited) AS credited, sum(total - amount_paid - amount_credited) AS outstanding
+    FROM billing_invoice WHERE status IN ('issued', 'partially_paid')
+    GROUP BY payer_id, posting_date, due_date
+) AS o JOIN billing_payer y ON y.id = o.payer_id
+""",
+    unique=("payer_id", "posting_date", "due_date"),
+)
+
 GROUPS = {
     "payer": ("payer_id", "payer_name"),
     "patient": ("patient_id", "patient_name", "mrn"),
@@ -75,6 +97,16 @@ def bucket_label(name: str) -> str:
     return "Not due" if name == "not_due" else name.replace("_plus", "+").replace("_", "-")
 
 
+def _bucket_columns(ranges) -> list[str]:
+    edges = [0, *ranges]
+    buckets = ["sum(outstanding) FILTER (WHERE age < 0) AS not_due"]
+    for i, (low, high) in enumerate(itertools.pairwise(edges)):
+        low = low + (1 if i else 0)
+        buckets.append(f'sum(outstanding) FILTER (WHERE age BETWEEN {int(low)} AND {int(high)}) AS "{low}_{high}"')
+    buckets.append(f'sum(outstanding) FILTER (WHERE age > {int(ranges[-1])}) AS "{int(ranges[-1]) + 1}_plus"')
+    return buckets
+
+
 def aging_sql(source: str, *, group_by: str, basis: str, ranges=DEFAULT_RANGES, filters: str = "") -> str:
     """SQL over `source` (the view, or the live SELECT as a subquery) giving one row per group.
 
@@ -83,12 +115,7 @@ def aging_sql(source: str, *, group_by: str, basis: str, ranges=DEFAULT_RANGES, 
     basis_col = "due_date" if basis == "due_date" else "posting_date"
     keys = GROUPS[group_by]
     inner_keys = "".join(f", max({k}) AS {k}" if k != "invoice_id" else "" for k in keys)
-    edges = [0, *ranges]
-    buckets = ["sum(outstanding) FILTER (WHERE age < 0) AS not_due"]
-    for i, (low, high) in enumerate(itertools.pairwise(edges)):
-        low = low + (1 if i else 0)
-        buckets.append(f'sum(outstanding) FILTER (WHERE age BETWEEN {int(low)} AND {int(high)}) AS "{low}_{high}"')
-    buckets.append(f'sum(outstanding) FILTER (WHERE age > {int(ranges[-1])}) AS "{int(ranges[-1]) + 1}_plus"')
+    buckets = _bucket_columns(ranges)
     select_keys = ", ".join(keys)
     group = f"GROUP BY {select_keys}" if keys else ""
     order = f"ORDER BY sum(outstanding) DESC, {select_keys}" if keys else ""
@@ -112,6 +139,23 @@ def aging_sql(source: str, *, group_by: str, basis: str, ranges=DEFAULT_RANGES, 
     """
 
 
+def open_aging_sql(*, group_by: str, basis: str, ranges=DEFAULT_RANGES, filters: str = "") -> str:
+    """Today's aging from the open-balances view, by payer or overall. Params: %(as_of)s (today)."""
+    if group_by not in ("payer", "all"):
+        raise ValueError("the open-balances view answers by payer or overall only")
+    basis_col = "due_date" if basis == "due_date" else "posting_date"
+    keys = GROUPS[group_by]
+    buckets = _bucket_columns(ranges)
+    select_keys = ", ".join(keys)
+    return f"""
+    SELECT {select_keys + ", " if keys else ""}sum(invoices) AS invoices, sum(invoiced) AS invoiced, sum(paid) AS paid,
+           sum(credited) AS credited, sum(outstanding) AS outstanding, {", ".join(buckets)}
+    FROM (SELECT *, %(as_of)s::date - {basis_col} AS age FROM {OPEN.name}
+          WHERE posting_date <= %(as_of)s {filters}) AS open_balances
+    {f"GROUP BY {select_keys} ORDER BY sum(outstanding) DESC, {select_keys}" if keys else ""}
+    """
+
+
 class ArAging(Projection):
     def build_summary(self, cursor) -> dict[str, dict]:
         today = timezone.localdate()
@@ -119,7 +163,7 @@ class ArAging(Projection):
         columns = ["invoices", "invoiced", "paid", "credited", "outstanding", *names]
         summary = {}
         for group in ("all", "payer"):
-            for row in rows(cursor, aging_sql(ENTRIES.name, group_by=group, basis="due_date"), {"as_of": today}):
+            for row in rows(cursor, open_aging_sql(group_by=group, basis="due_date"), {"as_of": today}):
                 prefix = "all" if group == "all" else f"payer:{row['payer_id']}"
                 if group == "payer":
                     summary[f"{prefix}:name"] = row["payer_name"]
@@ -134,6 +178,13 @@ class ArAging(Projection):
 PROJECTION = ArAging(
     name="ar_aging",
     title="AR aging",
+    views=(OPEN,),
+    sources=("billing.Invoice", "billing.Payment", "billing.CreditNote", "billing.Payer"),
+)
+LEDGER = Projection(
+    name="ar_ledger",
+    title="AR ledger",
     views=(ENTRIES,),
     sources=("billing.Invoice", "billing.Payment", "billing.CreditNote", "billing.Payer", "clinical.Patient"),
+    min_interval=60.0,
 )

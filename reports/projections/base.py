@@ -1,6 +1,7 @@
 """What a projection is: materialized views, the models whose changes dirty them, and a Redis summary."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -51,6 +52,12 @@ class Projection:
     sources: tuple[str, ...]  # "app_label.Model" whose saves/deletes dirty this projection
     title: str = ""
     summary_keys: tuple[str, ...] = field(default=())
+    # Least seconds between two refreshes (None: PROJECTION_MIN_INTERVAL_SECONDS). History views over
+    # millions of rows take tens of seconds to refresh; they are refreshed at most this often.
+    min_interval: float | None = None
+    # wants(source, instance, update_fields) -> does this change concern the projection? (None: every
+    # change does.)
+    wants: Callable[[str, object, object], bool] | None = None
 
     def build_summary(self, cursor) -> dict[str, dict]:
         """{redis key part: {field: value}} computed from the (just refreshed) views. Values are ints/strs."""

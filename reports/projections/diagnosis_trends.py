@@ -1,24 +1,42 @@
-"""Diagnosis trends: diagnoses per month x ICD-10-CM code (with block and chapter) x department."""
+"""Diagnosis trends: diagnoses per month x ICD-10-CM code (with block and chapter) x department.
+
+Two projections of the same shape (reports/projections/window.py): `diagnosis_trends` holds the months
+from the history's cutoff on (usually this month) and follows every write; `diagnosis_history` holds
+every month and is refreshed for changes dated before today, and nightly.
+"""
 
 from django.utils import timezone
 
+from reports.projections import window
 from reports.projections.base import Projection, View, rows
 
-MONTHLY = View(
-    name="reports_diagnosis_monthly",
-    select="""
+HISTORY_NAME = "diagnosis_history"
+
+_MONTHLY = """
 SELECT date_trunc('month', d.recorded_at AT TIME ZONE 'UTC')::date AS month, d.icd10_code AS code,
        c.description, c.block, c.chapter, c.chapter_title, e.department_id, dep.name AS department_name,
-       count(*) AS diagnoses, count(DISTINCT e.patient_id) AS patients
+       count(*) AS diagnoses
 FROM clinical_diagnosis d
 JOIN clinical_encounter e ON e.id = d.encounter_id
 JOIN clinical_icd10code c ON c.code = d.icd10_code
-JOIN clinical_department dep ON dep.id = e.department_id
+JOIN clinical_department dep ON dep.id = e.department_id{since}
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-""",
+"""
+
+MONTHLY = View(
+    name="reports_diagnosis_monthly",
+    select=_MONTHLY.replace("{since}", ""),
     unique=("month", "code", "department_id"),
     indexes=(("code",), ("department_id",)),
 )
+RECENT = View(
+    name="reports_diagnosis_recent",
+    select=_MONTHLY.replace("{since}", f"\nWHERE d.recorded_at >= {window.month_of(window.cutoff_sql(HISTORY_NAME))}"),
+    unique=("month", "code", "department_id"),
+    indexes=(("month",),),
+)
+# Every month, from both views.
+BOTH = f"{window.union(MONTHLY.name, RECENT.name, 'month', HISTORY_NAME, monthly=True)} AS monthly"
 
 TOP = 10
 
@@ -28,7 +46,7 @@ class DiagnosisTrends(Projection):
         month = timezone.localdate().replace(day=1)
         top = rows(
             cursor,
-            f"""SELECT code, max(description) AS description, sum(diagnoses) AS n FROM {MONTHLY.name}
+            f"""SELECT code, max(description) AS description, sum(diagnoses) AS n FROM {RECENT.name}
                 WHERE month = %s GROUP BY code ORDER BY n DESC, code LIMIT {TOP}""",
             [month],
         )
@@ -39,9 +57,29 @@ class DiagnosisTrends(Projection):
         }
 
 
-PROJECTION = DiagnosisTrends(
-    name="diagnosis_trends",
-    title="Diagnosis trends",
+SOURCES = ("clinical.Diagnosis", "clinical.Encounter", "clinical.Department")
+
+
+# Saves that leave the view's rows as they are: closing an encounter, resolving a diagnosis.
+UNSEEN_FIELDS = frozenset({"status", "ended_at", "resolved_at"})
+
+
+def _dated_before_today(source: str, instance, update_fields) -> bool:
+    if update_fields is not None and set(update_fields) <= UNSEEN_FIELDS:
+        return False
+    if source == "clinical.diagnosis":
+        return window.before_today(instance.recorded_at)
+    if source == "clinical.encounter":  # its diagnoses are recorded after it starts
+        return window.before_today(instance.started_at)
+    return True
+
+
+PROJECTION = DiagnosisTrends(name="diagnosis_trends", title="Diagnosis trends", views=(RECENT,), sources=SOURCES)
+HISTORY = Projection(
+    name=HISTORY_NAME,
+    title="Diagnosis trends (history)",
     views=(MONTHLY,),
-    sources=("clinical.Diagnosis", "clinical.Encounter", "clinical.Department"),
+    sources=SOURCES,
+    min_interval=window.HISTORY_MIN_INTERVAL_SECONDS,
+    wants=_dated_before_today,
 )

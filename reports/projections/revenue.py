@@ -4,32 +4,37 @@ Invoiced counts issued (not void) invoices by posting date, per line. Payments a
 spread over the invoice's lines in proportion to each line's share of the total (exact numeric in the
 view; rounded to cents only when reported), so collections can be read by department and service too.
 Lines without a service (e.g. dispensed drugs) have service 0 and department 0 ("other").
+
+Two projections of the same shape (reports/projections/window.py): `revenue` holds the days from the
+history's cutoff on (usually today) and follows every write; `revenue_history` holds every day and is
+refreshed for changes dated before today, and nightly.
 """
+
+import datetime as dt
 
 from django.utils import timezone
 
+from reports.projections import window
 from reports.projections.base import Projection, View, cents, rows
 
-DAILY = View(
-    name="reports_revenue_daily",
-    select="""
+_DAILY = """
 WITH lines AS (
     SELECT l.invoice_id, COALESCE(s.department_id, 0) AS department_id, COALESCE(l.service_id, 0) AS service_id,
            i.payer_id, i.posting_date, l.line_total, i.total
     FROM billing_invoiceline l
     JOIN billing_invoice i ON i.id = l.invoice_id
     LEFT JOIN billing_service s ON s.id = l.service_id
-    WHERE i.status IN ('issued', 'partially_paid', 'paid')
+    WHERE i.status IN ('issued', 'partially_paid', 'paid'){recent_invoices}
 ), events AS (
     SELECT posting_date AS day, department_id, service_id, payer_id,
            line_total AS invoiced, 0::numeric AS collected, 0::numeric AS credited
-    FROM lines
+    FROM lines{since_posted}
     UNION ALL
     SELECT p.paid_on, l.department_id, l.service_id, l.payer_id, 0, p.amount * l.line_total / l.total, 0
-    FROM billing_payment p JOIN lines l ON l.invoice_id = p.invoice_id WHERE l.total > 0
+    FROM billing_payment p JOIN lines l ON l.invoice_id = p.invoice_id WHERE l.total > 0{since_paid}
     UNION ALL
     SELECT c.credited_on, l.department_id, l.service_id, l.payer_id, 0, 0, c.amount * l.line_total / l.total
-    FROM billing_creditnote c JOIN lines l ON l.invoice_id = c.invoice_id WHERE l.total > 0
+    FROM billing_creditnote c JOIN lines l ON l.invoice_id = c.invoice_id WHERE l.total > 0{since_credited}
 )
 SELECT e.day, e.department_id, COALESCE(dep.name, 'Other charges') AS department_name,
        e.service_id, COALESCE(s.code || ' ' || s.name, 'Other charges (drugs, ad hoc)') AS service_name,
@@ -40,16 +45,67 @@ LEFT JOIN clinical_department dep ON dep.id = e.department_id
 LEFT JOIN billing_service s ON s.id = e.service_id
 JOIN billing_payer y ON y.id = e.payer_id
 GROUP BY e.day, e.department_id, dep.name, e.service_id, s.code, s.name, e.payer_id, y.name
-""",
+"""
+
+
+def daily_select(since: str = "") -> str:
+    """The daily view's SELECT; with `since` (SQL for a date), only the days from then on: invoices posted
+    since then, payments and credits made since then (on any invoice)."""
+    recent_invoices = since_posted = since_paid = since_credited = ""
+    if since:
+        recent_invoices = f"""
+      AND i.id IN (SELECT id FROM billing_invoice WHERE posting_date >= {since}
+                   UNION SELECT invoice_id FROM billing_payment WHERE paid_on >= {since}
+                   UNION SELECT invoice_id FROM billing_creditnote WHERE credited_on >= {since})"""
+        since_posted = f" WHERE posting_date >= {since}"
+        since_paid = f" AND p.paid_on >= {since}"
+        since_credited = f" AND c.credited_on >= {since}"
+    return (
+        _DAILY.replace("{recent_invoices}", recent_invoices)
+        .replace("{since_posted}", since_posted)
+        .replace("{since_paid}", since_paid)
+        .replace("{since_credited}", since_credited)
+    )
+
+
+HISTORY_NAME = "revenue_history"
+
+DAILY = View(
+    name="reports_revenue_daily",
+    select=daily_select(),
     unique=("day", "department_id", "service_id", "payer_id"),
     indexes=(("department_id",), ("payer_id",)),
 )
+RECENT = View(
+    name="reports_revenue_recent",
+    select=daily_select(window.cutoff_sql(HISTORY_NAME)),
+    unique=("day", "department_id", "service_id", "payer_id"),
+    indexes=(("day",),),
+)
+
+# Every day, read from both views (history before the cutoff, recent from it on).
+BOTH = f"{window.union(DAILY.name, RECENT.name, 'day', HISTORY_NAME)} AS daily"
 
 TOTALS_SQL = f"""
 SELECT COALESCE(sum(invoiced), 0) AS invoiced, COALESCE(sum(collected), 0) AS collected,
        COALESCE(sum(credited), 0) AS credited
-FROM {DAILY.name} WHERE day BETWEEN %(start)s AND %(end)s
+FROM {BOTH} WHERE day BETWEEN %(start)s AND %(end)s
 """
+
+MONTHS_SQL = """
+SELECT to_char(day, 'YYYY-MM') AS month, department_id, sum(invoiced) AS invoiced, sum(collected) AS collected,
+       sum(credited) AS credited
+FROM {source} WHERE day >= %(since)s GROUP BY 1, 2
+"""
+
+
+def months_by_department(cursor, source: str, since) -> dict[str, int]:
+    """{"YYYY-MM:department:metric": cents} for the days of `source` (a FROM item) from `since` on."""
+    out = {}
+    for row in rows(cursor, MONTHS_SQL.format(source=source), {"since": since}):
+        for metric in ("invoiced", "collected", "credited"):
+            out[f"{row['month']}:{row['department_id']}:{metric}"] = cents(row[metric])
+    return out
 
 
 class Revenue(Projection):
@@ -60,20 +116,54 @@ class Revenue(Projection):
             (totals,) = rows(cursor, TOTALS_SQL, {"start": start, "end": today})
             for name, value in totals.items():
                 summary[f"{period}:{name}"] = cents(value)
-        return {"summary": summary}
+        # The trailing year by month and department (one statement over both views).
+        return {"summary": summary, "months": months_by_department(cursor, BOTH, year_ago())}
 
 
-PROJECTION = Revenue(
-    name="revenue",
-    title="Revenue",
+def year_ago() -> dt.date:
+    """The first day of the month twelve months back: what Redis keeps by month and department."""
+    month = timezone.localdate().replace(day=1)
+    for _ in range(12):
+        month = (month - dt.timedelta(days=1)).replace(day=1)
+    return month
+
+
+SOURCES = (
+    "billing.Invoice",
+    "billing.InvoiceLine",
+    "billing.Payment",
+    "billing.CreditNote",
+    "billing.Service",
+    "billing.Payer",
+    "clinical.Department",
+)
+
+
+# Saves of an invoice that leave its revenue rows as they are: payments and credits change only its
+# balance and status among issued / partially paid / paid, all of which the views count alike.
+BALANCE_ONLY = frozenset({"amount_paid", "amount_credited", "status"})
+
+
+def _dated_before_today(source: str, instance, update_fields) -> bool:
+    """Does this change touch a day the history view alone holds? (Names touch every day.)"""
+    if source == "billing.invoice":
+        balance_only = update_fields is not None and set(update_fields) <= BALANCE_ONLY
+        return window.before_today(instance.posting_date) and not balance_only
+    if source == "billing.payment":
+        return window.before_today(instance.paid_on)
+    if source == "billing.creditnote":
+        return window.before_today(instance.credited_on)
+    # Lines change only while their invoice is a draft, which the views leave out (issuing saves the
+    # invoice itself); names (services, payers, departments) appear on every day.
+    return source != "billing.invoiceline"
+
+
+PROJECTION = Revenue(name="revenue", title="Revenue", views=(RECENT,), sources=SOURCES)
+HISTORY = Projection(
+    name=HISTORY_NAME,
+    title="Revenue (history)",
     views=(DAILY,),
-    sources=(
-        "billing.Invoice",
-        "billing.InvoiceLine",
-        "billing.Payment",
-        "billing.CreditNote",
-        "billing.Service",
-        "billing.Payer",
-        "clinical.Department",
-    ),
+    sources=SOURCES,
+    min_interval=window.HISTORY_MIN_INTERVAL_SECONDS,
+    wants=_dated_before_today,
 )

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from reports import store
-from reports.projections.ar_aging import DEFAULT_RANGES, ENTRIES, aging_sql, bucket_names
+from reports.projections.ar_aging import DEFAULT_RANGES, ENTRIES, aging_sql, bucket_names, open_aging_sql
 from reports.projections.base import from_cents, rows
 from reports.queries.common import from_redis, from_view, log, redis_meta
 
@@ -51,15 +51,24 @@ def ar_aging(
         filters += " AND patient_id = %(patient_id)s"
         params["patient_id"] = patient_id
 
+    sql, projection = _aging_sql(as_of, basis, ranges, group_by, filters, patient_id)
+
     def query(cursor):
-        sql = aging_sql(ENTRIES.name, group_by=group_by, basis=basis, ranges=ranges, filters=filters)
         found = [_ar_row(row, buckets) for row in rows(cursor, sql, params)]
         if group_by == "all":
             totals = found[0] if found else _ar_row({}, buckets)
             return {"rows": [], "totals": totals}
         return {"rows": found, "totals": _ar_totals(found, buckets)}
 
-    return {**header, **from_view("ar_aging", query)}
+    return {**header, **from_view(projection, query)}
+
+
+def _aging_sql(as_of, basis, ranges, group_by, filters, patient_id) -> tuple[str, str]:
+    """(SQL, projection): today by payer or overall from the open-balances view, which follows every
+    write; any other date, or by patient or invoice, from the ledger."""
+    if as_of == timezone.localdate() and group_by in ("payer", "all") and patient_id is None:
+        return open_aging_sql(group_by=group_by, basis=basis, ranges=ranges, filters=filters), "ar_aging"
+    return aging_sql(ENTRIES.name, group_by=group_by, basis=basis, ranges=ranges, filters=filters), "ar_ledger"
 
 
 def _ar_row(row: dict, buckets: list[str]) -> dict:
@@ -117,7 +126,7 @@ def ar_aging_rows(
         filters, params["payer_id"] = filters + " AND payer_id = %(payer_id)s", payer_id
     if patient_id is not None:
         filters, params["patient_id"] = filters + " AND patient_id = %(patient_id)s", patient_id
-    sql = aging_sql(ENTRIES.name, group_by=group_by, basis=basis, ranges=tuple(ranges), filters=filters)
+    sql, _ = _aging_sql(as_of, basis, tuple(ranges), group_by, filters, patient_id)
     alias = read_alias()  # chosen now, inside the request, not when the response is streamed
 
     def stream():

@@ -43,11 +43,19 @@ def from_redis(meta: dict, data: dict) -> dict:
     return {**data, "source": "redis", "database": None, **fresh}
 
 
-def from_view(name: str, query) -> dict:
-    """Run `query(cursor)` against the views where the router sends reads, with that alias's freshness."""
+def from_view(names: str | tuple[str, ...], query) -> dict:
+    """Run `query(cursor)` against the views where the router sends reads, with that alias's freshness.
+
+    A report read from several projections (recent + history) is as fresh as the least fresh of them.
+    """
+    names = (names,) if isinstance(names, str) else names
     alias = read_alias()
-    state = ProjectionState.objects.using(alias).filter(name=name).first()
+    states = list(ProjectionState.objects.using(alias).filter(name__in=names))
     with connections[alias].cursor() as cursor:
         data = query(cursor)
-    fresh = freshness(state.refreshed_at, state.fresh_as_of) if state else freshness(None, None)
+    if len(states) == len(names):
+        oldest = min(states, key=lambda s: s.fresh_as_of or timezone.now())
+        fresh = freshness(min(s.refreshed_at for s in states), oldest.fresh_as_of)
+    else:
+        fresh = freshness(None, None)
     return {**data, "source": "materialized_view", "database": alias, **fresh}

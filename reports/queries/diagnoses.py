@@ -3,7 +3,7 @@
 import datetime
 
 from reports.projections.base import rows
-from reports.projections.diagnosis_trends import MONTHLY
+from reports.projections.diagnosis_trends import BOTH
 from reports.queries.common import from_view
 
 PERIODS = ("month", "quarter")
@@ -23,27 +23,28 @@ def diagnosis_trends(
         " AND department_id = %(department)s" if department_id is not None else ""
     )
 
+    source = BOTH
+
     def query(cursor):
         leaders = rows(
             cursor,
             f"""SELECT code, max(description) AS description, max(block) AS block, max(chapter) AS chapter,
                        max(chapter_title) AS chapter_title, sum(diagnoses)::int AS diagnoses
-                FROM {MONTHLY.name} {where} GROUP BY code ORDER BY diagnoses DESC, code LIMIT %(top)s""",
+                FROM {source} {where} GROUP BY code ORDER BY diagnoses DESC, code LIMIT %(top)s""",
             params,
         )
         codes = [row["code"] for row in leaders]
         series = rows(
             cursor,
             f"""SELECT date_trunc(%(period)s, month)::date AS period, code, sum(diagnoses)::int AS diagnoses
-                FROM {MONTHLY.name} {where} AND code = ANY(%(codes)s) GROUP BY 1, 2 ORDER BY 1, 2""",
+                FROM {source} {where} AND code = ANY(%(codes)s) GROUP BY 1, 2 ORDER BY 1, 2""",
             {**params, "codes": codes},
         )
-        (total,) = rows(
-            cursor, f"SELECT COALESCE(sum(diagnoses), 0)::int AS diagnoses FROM {MONTHLY.name} {where}", params
-        )
+        (total,) = rows(cursor, f"SELECT COALESCE(sum(diagnoses), 0)::int AS diagnoses FROM {source} {where}", params)
         departments = rows(
             cursor,
-            f"SELECT DISTINCT department_id AS id, department_name AS name FROM {MONTHLY.name} ORDER BY 2",
+            f"SELECT DISTINCT department_id AS id, department_name AS name FROM {source} ORDER BY 2",
+            params,
         )
         return {"rows": leaders, "series": series, "total": total["diagnoses"], "departments": departments}
 
@@ -54,4 +55,4 @@ def diagnosis_trends(
         "department": department_id,
         "top": top,
     }
-    return {**header, **from_view("diagnosis_trends", query)}
+    return {**header, **from_view(("diagnosis_trends", "diagnosis_history"), query)}

@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 from reports.projections.base import rows
-from reports.projections.revenue import DAILY
+from reports.projections.revenue import BOTH
 from reports.queries.common import from_view
 
 GRAINS = ("day", "week", "month")
@@ -37,21 +37,22 @@ def revenue(*, start: datetime.date, end: datetime.date, grain: str = "month", d
     params = {"start": start, "end": end, "grain": grain}
     where = "WHERE day BETWEEN %(start)s AND %(end)s"
 
+    source = BOTH
+
     def query(cursor):
         series = rows(
             cursor,
-            f"SELECT date_trunc(%(grain)s, day)::date AS period, {SUMS} "
-            f"FROM {DAILY.name} {where} GROUP BY 1 ORDER BY 1",
+            f"SELECT date_trunc(%(grain)s, day)::date AS period, {SUMS} FROM {source} {where} GROUP BY 1 ORDER BY 1",
             params,
         )
         breakdown = rows(
             cursor,
-            f"SELECT {key} AS key, {name} AS name, {SUMS} FROM {DAILY.name} {where} GROUP BY 1, 2 "
+            f"SELECT {key} AS key, {name} AS name, {SUMS} FROM {source} {where} GROUP BY 1, 2 "
             f"ORDER BY sum(invoiced) DESC, 2",
             params,
         )
-        (totals,) = rows(cursor, f"SELECT {SUMS} FROM {DAILY.name} {where}", params)
-        (before,) = rows(cursor, f"SELECT {SUMS} FROM {DAILY.name} {where}", previous)
+        (totals,) = rows(cursor, f"SELECT {SUMS} FROM {source} {where}", params)
+        (before,) = rows(cursor, f"SELECT {SUMS} FROM {source} {where}", previous)
         totals, before = _money(totals), _money(before)
         return {
             "series": [_money(r) for r in series],
@@ -62,4 +63,4 @@ def revenue(*, start: datetime.date, end: datetime.date, grain: str = "month", d
         }
 
     header = {"start": start.isoformat(), "end": end.isoformat(), "grain": grain, "dimension": dimension}
-    return {**header, **from_view("revenue", query)}
+    return {**header, **from_view(("revenue", "revenue_history"), query)}

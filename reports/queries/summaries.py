@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 from reports import store
 from reports.projections import DASHBOARD
 from reports.projections.base import from_cents, rows
-from reports.projections.diagnosis_trends import MONTHLY
+from reports.projections.diagnosis_trends import BOTH as DIAGNOSES
 from reports.projections.pharmacy_stock import BATCHES, DRUGS
 from reports.projections.revenue import TOTALS_SQL
 from reports.queries.ar import ar_aging
@@ -57,13 +57,13 @@ def top_diagnoses(*, month: datetime.date | None = None, limit: int = 10) -> dic
     def query(cursor):
         found = rows(
             cursor,
-            f"""SELECT code, max(description) AS description, sum(diagnoses)::int AS count FROM {MONTHLY.name}
-                WHERE month = %s GROUP BY code ORDER BY count DESC, code LIMIT %s""",
-            [month, limit],
+            f"""SELECT code, max(description) AS description, sum(diagnoses)::int AS count
+                FROM {DIAGNOSES} WHERE month = %(month)s GROUP BY code ORDER BY count DESC, code LIMIT %(limit)s""",
+            {"month": month, "limit": limit},
         )
         return {"rows": found}
 
-    return {"month": month.isoformat(), **from_view("diagnosis_trends", query)}
+    return {"month": month.isoformat(), **from_view(("diagnosis_trends", "diagnosis_history"), query)}
 
 
 def pharmacy_stock_summary() -> dict:
@@ -166,3 +166,8 @@ def _dashboard_from_views() -> dict:
         "top_diagnoses": top["rows"],
         **freshness(max(refreshed) if refreshed else None, min(fresh) if len(fresh) == len(parts) else None),
     }
+
+
+def revenue_months() -> dict[str, int]:
+    """{"YYYY-MM:department:metric": cents} for the trailing year, from Redis (raises if Redis is down)."""
+    return {key: int(value) for key, value in store.read_hash("revenue", "months").items()}

@@ -1,0 +1,288 @@
+"""`make bench`: the read side at hospital scale, measured side by side in one run.
+
+Runs against the generated data (generating it first when it is missing) with gunicorn on production
+settings and a real Celery worker. Prints a table against the goals and writes bench/results/<date>.json.
+
+    .venv/bin/python bench/run.py [--seconds 30] [--runs 30] [--quick]
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hmis.settings")
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-" + "x" * 50)
+
+import django  # noqa: E402
+
+django.setup()
+
+from bench import freshness, three_ways  # noqa: E402
+from bench.servers import BASE_URL, LOG_DIR, PORT, Processes  # noqa: E402
+from bench.setup import prepare  # noqa: E402
+from bench.writer import Writer, summarize  # noqa: E402
+
+GOALS = {
+    "ar_aging_api_p95_c4_ms": ("AR aging API p95, concurrency 4, warm", "<=", 10),
+    "dashboard_page_p95_c4_ms": ("dashboard page p95, concurrency 4", "<=", 25),
+    "min_projection_speedup": ("projection vs live aggregate (slowest of the 3 reports)", ">=", 100),
+    "report_p95_loaded_over_idle": ("report p95 under write load / idle", "<=", 1.3),
+    "write_hook_overhead_percent": ("write-path overhead of the projection hooks (p95)", "<=", 15),
+    "redis_visible_p95_s": ("commit -> visible in Redis, p95 (s)", "<=", 1),
+    "standby_view_visible_p95_s": ("commit -> visible in the views on the standby, p95 (s)", "<=", 5),
+    "primary_queries_during_report_load": ("primary queries during report load", "<=", 0),
+}
+
+
+def wrk(url: str, concurrency: int, seconds: int, headers: dict[str, str]) -> dict:
+    argv = [
+        "wrk",
+        "-t",
+        str(min(concurrency, 2)),
+        "-c",
+        str(concurrency),
+        "-d",
+        f"{seconds}s",
+        "--latency",
+        "-s",
+        str(ROOT / "bench" / "report.lua"),
+    ]
+    for name, value in headers.items():
+        argv += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    found = re.search(r"JSON(\{.*\})", output)
+    if not found:
+        raise RuntimeError(f"wrk gave no summary:\n{output}")
+    data = json.loads(found.group(1))
+    return {
+        "requests_per_s": round(data["requests"] / data["seconds"], 1),
+        "p50_ms": data["p50"] / 1000,
+        "p95_ms": data["p95"] / 1000,
+        "p99_ms": data["p99"] / 1000,
+        "errors": data["errors"],
+        "non_2xx": data["non_2xx"],
+    }
+
+
+class RequestLog:
+    """Reads the web server's one-line-per-request JSON log: which database each request's queries hit."""
+
+    def __init__(self):
+        self.path = LOG_DIR / "web.log"
+        self.offset = 0
+
+    def mark(self) -> None:
+        self.offset = self.path.stat().st_size if self.path.exists() else 0
+
+    def since_mark(self) -> dict:
+        with self.path.open("rb") as f:
+            f.seek(self.offset)
+            lines = f.read().decode(errors="replace").splitlines()
+        requests = primary = 0
+        for line in lines:
+            start = line.find('{"event":"request"')
+            if start < 0:
+                continue
+            record = json.loads(line[start:])
+            requests += 1
+            primary += int(record["queries"].get("default", 0))
+        return {"logged_requests": requests, "primary_queries": primary}
+
+
+def read_load(plan, seconds: int, levels: tuple[int, ...], log: RequestLog) -> dict:
+    results = {}
+    for name, (path, headers) in plan["endpoints"].items():
+        results[name] = {}
+        for concurrency in levels:
+            log.mark()
+            result = wrk(BASE_URL + path, concurrency, seconds, headers)
+            result.update(log.since_mark())
+            results[name][f"c{concurrency}"] = result
+            print(
+                f"  {name:<18} c={concurrency:<3} {result['requests_per_s']:>8} req/s  p50 {result['p50_ms']:.1f}"
+                f"  p95 {result['p95_ms']:.1f}  p99 {result['p99_ms']:.1f} ms  errors {result['errors']}"
+                f"  primary queries {result['primary_queries']}",
+                flush=True,
+            )
+    return results
+
+
+def refresh_counts() -> dict[str, int]:
+    from django.db import connections
+
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT name, refresh_count FROM reports_projectionstate")
+        return dict(cursor.fetchall())
+
+
+def isolation_and_freshness(plan, seconds: int, idle: dict, log: RequestLog, rate: float) -> dict:
+    observer = freshness.Observer()
+    observer.start()
+    before = refresh_counts()
+    writer = Writer(PORT, plan["api_key"], plan["writer"], rate=rate, threads=2)
+    writer.start()
+    time.sleep(3)  # let the write rate settle
+    loaded = {}
+    for name in ("ar_aging_api", "dashboard_page"):
+        path, headers = plan["endpoints"][name]
+        log.mark()
+        loaded[name] = wrk(BASE_URL + path, 4, seconds, headers) | log.since_mark()
+    writes = writer.stop()
+    time.sleep(8)  # let the last refreshes land before reading freshness
+    observer.stop()
+    after = refresh_counts()
+    ok = writes.ok()
+    written = len(ok)
+    commits = [op.done_at for op in ok if op.kind in ("payment", "issue", "invoice")]
+    fresh = {
+        f"{where}_{name}": freshness.percentiles(observer.visible_after(where, name, commits))
+        for where in ("redis", "standby")
+        for name in freshness.WATCHED
+    }
+    return {
+        "write_rate": summarize(writes, seconds + 3),
+        "loaded": loaded,
+        "ratio_p95": {n: round(loaded[n]["p95_ms"] / idle[n]["c4"]["p95_ms"], 2) for n in loaded},
+        "freshness_s": fresh,
+        "refreshes_per_1000_writes": {
+            name: round((after.get(name, 0) - before.get(name, 0)) * 1000 / max(written, 1), 1) for name in after
+        },
+        "refresh_ms_seen": {
+            name: sorted(v for v in values if v is not None)[-5:] for name, values in observer.durations.items()
+        },
+        "replay_lag_ms": freshness.percentiles(observer.lag_ms),
+    }
+
+
+def write_path(processes: Processes, plan, seconds: int) -> dict:
+    results = {}
+    for label, hooks in (("hooks_on", "1"), ("hooks_off", "0")):
+        processes.start_web(PROJECTION_HOOKS=hooks)
+        writer = Writer(PORT, plan["api_key"], plan["writer"], rate=None, threads=4, dispense=False)
+        writer.start()
+        time.sleep(seconds)
+        results[label] = summarize(writer.stop(), seconds)
+        print(f"  write path {label}: {results[label]}", flush=True)
+    processes.start_web()
+    on, off = results["hooks_on"], results["hooks_off"]
+    results["overhead_percent"] = {
+        "p95": round((on["p95_ms"] / off["p95_ms"] - 1) * 100, 1),
+        "throughput": round((1 - on["per_second"] / off["per_second"]) * 100, 1),
+    }
+    return results
+
+
+def machine() -> dict:
+    mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    pg = subprocess.run(["psql", "--version"], capture_output=True, text=True, check=False).stdout.strip()  # noqa: S607
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(int(mem) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "postgresql": pg,
+    }
+
+
+def headline(results: dict) -> dict:
+    three = results["three_ways"]
+    idle = results["read_load"]
+    iso = results["isolation"]
+    return {
+        "ar_aging_api_p95_c4_ms": idle["ar_aging_api"]["c4"]["p95_ms"],
+        "dashboard_page_p95_c4_ms": idle["dashboard_page"]["c4"]["p95_ms"],
+        "min_projection_speedup": min(min(r["view_speedup"], r["redis_speedup"]) for r in three.values()),
+        "report_p95_loaded_over_idle": max(iso["ratio_p95"].values()),
+        "write_hook_overhead_percent": results["write_path"]["overhead_percent"]["p95"],
+        "redis_visible_p95_s": max(
+            iso["freshness_s"][f"redis_{n}"].get("p95", float("inf")) for n in freshness.WATCHED
+        ),
+        "standby_view_visible_p95_s": max(
+            iso["freshness_s"][f"standby_{n}"].get("p95", float("inf")) for n in freshness.WATCHED
+        ),
+        "primary_queries_during_report_load": sum(
+            level["primary_queries"] for endpoint in idle.values() for level in endpoint.values()
+        ),
+    }
+
+
+def print_table(figures: dict) -> None:
+    print("\n| figure | goal | measured | |\n|---|---|---|---|")
+    for key, (label, op, goal) in GOALS.items():
+        value = figures[key]
+        met = value <= goal if op == "<=" else value >= goal
+        print(f"| {label} | {op} {goal} | {value} | {'met' if met else 'MISSED'} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=30, help="length of each load run")
+    parser.add_argument("--runs", type=int, default=30, help="timed runs per way in the three-ways comparison")
+    parser.add_argument("--rate", type=float, default=20.0, help="writes per second during isolation/freshness")
+    parser.add_argument("--scale", type=float, default=1.0, help="generate_data scale when data is missing")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 3 s loads, 3 runs, concurrency 1 and 4")
+    args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.runs = 3, 3
+    levels = (1, 4) if args.quick else (1, 4, 16)
+    started = time.time()
+    plan = prepare(scale=args.scale)
+    processes = Processes()
+    results: dict = {
+        "started": dt.datetime.now(dt.UTC).isoformat(),
+        "machine": machine(),
+        "data": plan["data"],
+        "settings": {"seconds": args.seconds, "runs": args.runs, "rate": args.rate},
+    }
+    try:
+        processes.start_worker()
+        processes.start_web()
+        print("1. three ways to the same report", flush=True)
+        results["three_ways"] = three_ways.measure(args.runs)
+        print(json.dumps(results["three_ways"], indent=1), flush=True)
+        print("2. read load", flush=True)
+        log = RequestLog()
+        results["read_load"] = read_load(plan, args.seconds, levels, log)
+        print("3-5. isolation and freshness under writes", flush=True)
+        results["isolation"] = isolation_and_freshness(plan, args.seconds, results["read_load"], log, args.rate)
+        print(json.dumps(results["isolation"], indent=1, default=str), flush=True)
+        print("4. write path, projection hooks on and off", flush=True)
+        results["write_path"] = write_path(processes, plan, args.seconds)
+        results["memory_peak_rss_mib"] = processes.peak_rss_mb()
+    finally:
+        processes.stop()
+    results["figures"] = figures = headline(results)
+    results["seconds"] = round(time.time() - started)
+    out = (
+        ROOT
+        / "bench"
+        / "results"
+        / f"{dt.datetime.now(dt.UTC).date().isoformat()}{'-quick' if args.quick else ''}.json"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str))
+    print_table(figures)
+    print(f"\nmemory (peak RSS, MiB): {results['memory_peak_rss_mib']}")
+    print(f"written {out.relative_to(ROOT)} ({results['seconds']} s)")
+
+
+if __name__ == "__main__":
+    main()

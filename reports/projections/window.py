@@ -1,0 +1,63 @@
+"""History views and recent views: reports that follow every write at hospital scale.
+
+Refreshing a view over three years of invoices takes tens of seconds, too slow to follow every write.
+So revenue and diagnosis trends each have two views of the same shape:
+
+- a *history* view holding every day, refreshed only when a change dated before today arrives (a void
+  of an old invoice, a back-dated payment, a renamed department), at most once a minute, and each night
+  just after midnight (reports.reage_summaries);
+- a *recent* view holding only the days from its history view's last refresh date on: today's writes,
+  usually, so it refreshes in milliseconds after every write. (Monthly views start at the first of that
+  date's month, so that no month is split between the two.)
+
+Readers take days before that date (the cutoff) from the history view and the rest from the recent one,
+with the cutoff read in the same statement. Because the recent view computed its own start from the
+cutoff as it stood at its refresh, and the cutoff only moves forward, the two always tile the calendar.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+
+HISTORY_MIN_INTERVAL_SECONDS = 60.0
+
+
+# The cutoff: the day of a history view's last refresh (UTC), or 1970 before its first (then the recent
+# view holds everything). A STABLE function rather than a subquery, so that the planner knows its value
+# when it estimates (a subquery's value is unknown at planning, and a guess of a third of three years of
+# invoices makes it scan them all).
+CUTOFF_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION reports_cutoff(projection text) RETURNS date STABLE LANGUAGE sql AS $$
+    SELECT COALESCE(max((refreshed_at AT TIME ZONE 'UTC')::date), DATE '1970-01-01')
+    FROM reports_projectionstate WHERE name = projection
+$$
+"""
+
+
+def cutoff_sql(history_projection: str) -> str:
+    return f"reports_cutoff('{history_projection}')"
+
+
+def before_today(day: dt.date | dt.datetime | None) -> bool:
+    """Is a change dated `day` one that a history view may hold (so it must be refreshed)?"""
+    if day is None:
+        return False
+    if isinstance(day, dt.datetime):
+        day = timezone.localtime(day).date() if timezone.is_aware(day) else day.date()
+    return day < timezone.localdate()
+
+
+def month_of(date_sql: str) -> str:
+    return f"date_trunc('month', {date_sql})::date"
+
+
+def union(history: str, recent: str, column: str, history_projection: str, *, monthly: bool = False) -> str:
+    """A FROM item: `history` before the cutoff, `recent` from it on. Monthly views split at the first of
+    the cutoff's month (their recent view starts there)."""
+    cutoff = cutoff_sql(history_projection)
+    if monthly:
+        cutoff = month_of(cutoff)
+    return (
+        f"(SELECT * FROM {history} WHERE {column} < {cutoff} "
+        f"UNION ALL SELECT * FROM {recent} WHERE {column} >= {cutoff})"
+    )

@@ -1,0 +1,79 @@
+"""History and recent views (reports/projections/window.py): which changes dirty which, and how they tile."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from billing import commands as billing
+from billing.tests.factories import PayerFactory, ServiceFactory
+from clinical import commands as clinical
+from clinical.tests.factories import EncounterFactory, PatientFactory
+from hmis.events.models import OutboxEvent
+from hmis.testing import on_stack
+from reports import queries, refresh
+from reports.projections import REGISTRY
+
+TODAY = timezone.localdate()
+DAY = datetime.timedelta(days=1)
+
+
+def issued(amount: str, posted: datetime.date):
+    invoice = billing.invoice_create(
+        patient_id=PatientFactory().pk,
+        payer_id=PayerFactory(payment_terms_days=0).pk,
+        posting_date=posted,
+        lines=[{"service": ServiceFactory(price=Decimal(amount)).pk}],
+    )
+    return billing.invoice_issue(invoice_id=invoice.pk)
+
+
+def events(projection: str) -> int:
+    return OutboxEvent.objects.using("default").filter(projection=projection).count()
+
+
+@pytest.mark.django_db
+def test_todays_writes_leave_the_history_views_alone_and_old_dated_ones_dirty_them():
+    today = issued("100.00", TODAY)
+    billing.payment_record(invoice_id=today.pk, amount=Decimal("40.00"), method="cash")
+    # A payment today on an invoice from last month is dated today: the recent view's business too.
+    old = issued("50.00", TODAY - 40 * DAY)
+    encounter = EncounterFactory()  # (a new department: its name is on every day of the history)
+    history_before, diagnoses_before = events("revenue_history"), events("diagnosis_history")
+    billing.payment_record(invoice_id=old.pk, amount=Decimal("10.00"), method="cash")
+    clinical.diagnosis_record(encounter_id=encounter.pk, code="I10")
+    assert events("revenue_history") == history_before
+    assert events("diagnosis_history") == diagnoses_before
+    assert events("revenue") > 0 and events("diagnosis_trends") > 0
+
+    billing.payment_record(invoice_id=old.pk, amount=Decimal("5.00"), method="cash", paid_on=TODAY - 3 * DAY)
+    assert events("revenue_history") == history_before + 1  # back-dated: a day only the history holds
+    department = encounter.department
+    EncounterFactory(started_at=timezone.now() - 9 * DAY, department=department, patient=encounter.patient)
+    assert events("diagnosis_history") == diagnoses_before + 1  # an encounter (and its diagnoses) of last week
+
+
+@on_stack
+def test_the_two_views_together_give_every_day_once_and_a_back_dated_payment_waits_for_the_history():
+    old = issued("200.00", TODAY - 40 * DAY)
+    billing.payment_record(invoice_id=old.pk, amount=Decimal("50.00"), method="cash", paid_on=TODAY - 35 * DAY)
+    new = issued("80.00", TODAY)
+    billing.payment_record(invoice_id=new.pk, amount=Decimal("80.00"), method="cash")
+    for name in REGISTRY:
+        refresh.refresh(name, force=True)
+
+    def totals():
+        answer = queries.revenue(start=TODAY - 60 * DAY, end=TODAY, grain="day")
+        return answer["totals"]["invoiced"], answer["totals"]["collected"]
+
+    assert totals() == (Decimal("280.00"), Decimal("130.00"))
+    # Today's numbers come from the recent view alone; the history view ends before today.
+    daily = {row["period"]: row for row in queries.revenue(start=TODAY, end=TODAY, grain="day")["series"]}
+    assert daily[TODAY]["invoiced"] == Decimal("80.00")
+
+    billing.payment_record(invoice_id=old.pk, amount=Decimal("30.00"), method="cash", paid_on=TODAY - 20 * DAY)
+    refresh.refresh("revenue")
+    assert totals() == (Decimal("280.00"), Decimal("130.00"))  # the history view has not seen it yet
+    refresh.refresh("revenue_history")
+    assert totals() == (Decimal("280.00"), Decimal("160.00"))
