@@ -1,12 +1,13 @@
 """Views for reports at hospital scale (reports/projections/window.py): today's open AR balances, and
-the recent windows of revenue and diagnosis trends. The diagnosis history view loses its unused
-per-month patient count, which cannot be summed across the two windows."""
+the recent windows of revenue and diagnosis trends, revenue by whole month. The diagnosis history view
+loses its unused per-month patient count, which cannot be summed across the two windows, and gains an
+index by month."""
 
 from django.db import migrations
 
 from reports.projections import ar_aging, diagnosis_trends, revenue, window
 
-NEW_VIEWS = [ar_aging.OPEN, revenue.RECENT, diagnosis_trends.RECENT]
+NEW_VIEWS = [ar_aging.OPEN, revenue.RECENT, revenue.MONTHLY, diagnosis_trends.RECENT]
 
 
 class Migration(migrations.Migration):

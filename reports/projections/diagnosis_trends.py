@@ -27,7 +27,7 @@ MONTHLY = View(
     name="reports_diagnosis_monthly",
     select=_MONTHLY.replace("{since}", ""),
     unique=("month", "code", "department_id"),
-    indexes=(("code",), ("department_id",)),
+    indexes=(("month",), ("code",), ("department_id",)),
 )
 RECENT = View(
     name="reports_diagnosis_recent",

@@ -83,8 +83,40 @@ RECENT = View(
     indexes=(("day",),),
 )
 
-# Every day, read from both views (history before the cutoff, recent from it on).
+# Whole months of the history, one row per month (in `day`, the first of the month) x department x
+# service x payer: a year of revenue is a few thousand rows here instead of a hundred thousand.
+# It ends before the month of its refresh, so every month before the cutoff's month is in it.
+MONTHLY = View(
+    name="reports_revenue_monthly",
+    select=f"""
+SELECT date_trunc('month', day)::date AS day, department_id, department_name, service_id, service_name,
+       payer_id, payer_name, sum(invoiced) AS invoiced, sum(collected) AS collected, sum(credited) AS credited
+FROM {DAILY.name} WHERE day < date_trunc('month', current_date)
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+""",
+    unique=("day", "department_id", "service_id", "payer_id"),
+)
+
+# Every day, read from both daily views (history before the cutoff, recent from it on).
 BOTH = f"{window.union(DAILY.name, RECENT.name, 'day', HISTORY_NAME)} AS daily"
+
+
+def days(start: dt.date, end: dt.date, name: str = "daily") -> tuple[str, dict]:
+    """(FROM item, params) for the days start..end, each exactly once: the whole months in the range that
+    end before the cutoff's month from the monthly view (a row per month, dated its first day), the other
+    days before the cutoff from the daily history, the rest from the recent view. Group by month or
+    not at all over it; for days or weeks use BOTH."""
+    whole_from = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    whole_until = (end + dt.timedelta(days=1)).replace(day=1)  # exclusive
+    cutoff = window.cutoff_sql(HISTORY_NAME)
+    months = f"day >= %({name}_whole_from)s AND day < %({name}_whole_until)s AND day < {window.month_of(cutoff)}"
+    within = f"day BETWEEN %({name}_start)s AND %({name}_end)s"
+    sql = f"""(SELECT * FROM {MONTHLY.name} WHERE {months}
+    UNION ALL SELECT * FROM {DAILY.name} WHERE {within} AND day < {cutoff} AND NOT ({months})
+    UNION ALL SELECT * FROM {RECENT.name} WHERE {within} AND day >= {cutoff}) AS {name}"""
+    params = {f"{name}_whole_from": whole_from, f"{name}_whole_until": whole_until, f"{name}_start": start,
+              f"{name}_end": end}
+    return sql, params
 
 TOTALS_SQL = f"""
 SELECT COALESCE(sum(invoiced), 0) AS invoiced, COALESCE(sum(collected), 0) AS collected,
@@ -99,10 +131,14 @@ FROM {source} WHERE day >= %(since)s GROUP BY 1, 2
 """
 
 
-def months_by_department(cursor, source: str, since) -> dict[str, int]:
-    """{"YYYY-MM:department:metric": cents} for the days of `source` (a FROM item) from `since` on."""
-    out = {}
-    for row in rows(cursor, MONTHS_SQL.format(source=source), {"since": since}):
+def months_by_department(cursor, since: dt.date, source: str | None = None) -> dict[str, int]:
+    """{"YYYY-MM:department:metric": cents} from `since` to today (from the views unless `source`, a FROM
+    item, is given)."""
+    out, params = {}, {"since": since}
+    if source is None:
+        source, extra = days(since, timezone.localdate())
+        params.update(extra)
+    for row in rows(cursor, MONTHS_SQL.format(source=source), params):
         for metric in ("invoiced", "collected", "credited"):
             out[f"{row['month']}:{row['department_id']}:{metric}"] = cents(row[metric])
     return out
@@ -116,8 +152,8 @@ class Revenue(Projection):
             (totals,) = rows(cursor, TOTALS_SQL, {"start": start, "end": today})
             for name, value in totals.items():
                 summary[f"{period}:{name}"] = cents(value)
-        # The trailing year by month and department (one statement over both views).
-        return {"summary": summary, "months": months_by_department(cursor, BOTH, year_ago())}
+        # The trailing year by month and department (one statement over the views).
+        return {"summary": summary, "months": months_by_department(cursor, year_ago())}
 
 
 def year_ago() -> dt.date:
@@ -162,7 +198,7 @@ PROJECTION = Revenue(name="revenue", title="Revenue", views=(RECENT,), sources=S
 HISTORY = Projection(
     name=HISTORY_NAME,
     title="Revenue (history)",
-    views=(DAILY,),
+    views=(DAILY, MONTHLY),
     sources=SOURCES,
     min_interval=window.HISTORY_MIN_INTERVAL_SECONDS,
     wants=_dated_before_today,

@@ -14,8 +14,7 @@ from reports.projections.ar_aging import ENTRIES, aging_sql, bucket_names, open_
 from reports.projections.base import cents, rows
 from reports.projections.diagnosis_trends import BOTH as DIAGNOSES
 from reports.projections.diagnosis_trends import MONTHLY
-from reports.projections.revenue import BOTH as REVENUE
-from reports.projections.revenue import DAILY, MONTHS_SQL, year_ago
+from reports.projections.revenue import DAILY, months_by_department, year_ago
 from reports.queries.ar import _ar_from_summary
 from reports.queries.summaries import revenue_months
 
@@ -42,14 +41,9 @@ def _ar(live: bool, alias: str) -> dict:
 def _revenue(live: bool, alias: str) -> dict:
     """The trailing year (from the first of the month a year ago) by month x department."""
     with connections[alias].cursor() as cursor:
-        source = f"({DAILY.select}) AS daily" if live else REVENUE
-        found = rows(cursor, MONTHS_SQL.format(source=source), {"since": year_ago()})
-    return {
-        f"{r['month']}:{r['department_id']}:{metric}": cents(r[metric])
-        for r in found
-        for metric in ("invoiced", "collected", "credited")
-        if cents(r[metric])
-    }
+        source = f"({DAILY.select}) AS daily" if live else None
+        found = months_by_department(cursor, year_ago(), source)
+    return {key: value for key, value in found.items() if value}
 
 
 def _diagnoses(live: bool, alias: str) -> dict:

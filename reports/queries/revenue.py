@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 from reports.projections.base import rows
-from reports.projections.revenue import BOTH
+from reports.projections.revenue import BOTH, days
 from reports.queries.common import from_view
 
 GRAINS = ("day", "week", "month")
@@ -37,12 +37,18 @@ def revenue(*, start: datetime.date, end: datetime.date, grain: str = "month", d
     params = {"start": start, "end": end, "grain": grain}
     where = "WHERE day BETWEEN %(start)s AND %(end)s"
 
-    source = BOTH
+    # Whole months come from the monthly view; a series by day or week needs the daily rows.
+    source, extra = days(start, end)
+    params.update(extra)
+    series_source = source if grain == "month" else BOTH
+    before_source, extra = days(previous["start"], previous["end"], "before")
+    previous.update(extra)
 
     def query(cursor):
         series = rows(
             cursor,
-            f"SELECT date_trunc(%(grain)s, day)::date AS period, {SUMS} FROM {source} {where} GROUP BY 1 ORDER BY 1",
+            f"SELECT date_trunc(%(grain)s, day)::date AS period, {SUMS} FROM {series_source} {where} "
+            f"GROUP BY 1 ORDER BY 1",
             params,
         )
         breakdown = rows(
@@ -52,7 +58,7 @@ def revenue(*, start: datetime.date, end: datetime.date, grain: str = "month", d
             params,
         )
         (totals,) = rows(cursor, f"SELECT {SUMS} FROM {source} {where}", params)
-        (before,) = rows(cursor, f"SELECT {SUMS} FROM {source} {where}", previous)
+        (before,) = rows(cursor, f"SELECT {SUMS} FROM {before_source} {where}", previous)
         totals, before = _money(totals), _money(before)
         return {
             "series": [_money(r) for r in series],
