@@ -11,7 +11,7 @@ from django.utils import timezone
 from clinical import commands as clinical
 from clinical.models import Diagnosis, LabResult
 from clinical.tests.factories import DepartmentFactory, PatientFactory, UserFactory
-from hmis.testing import on_stack, standbys, wait_replayed, wait_until
+from hmis.testing import on_stack, sign_in, standbys, wait_replayed, wait_until
 from pharmacy import commands as pharmacy
 from pharmacy.models import Prescription
 from reports import queries, refresh
@@ -256,3 +256,16 @@ def test_a_committed_lab_result_reaches_both_projections_on_every_standby_and_th
     for name in ("patient_alerts", "population_health"):
         run = reconcile(name)
         assert not run.drift, run.as_dict()
+
+
+def test_the_chart_shows_alerts_and_results_to_clinicians_and_not_to_billing_clerks(client, visit):
+    encounter = visit()
+    clinical.lab_result_record(encounter_id=encounter.pk, test="718-7", value=Decimal("6.1"))
+    refresh.refresh("patient_alerts", force=True)
+    sign_in(client, UserFactory(username="dr-chart", roles=["clinician"]))
+    chart = client.get(f"/patients/{encounter.patient_id}/").content.decode()
+    assert "Critical lab result" in chart and "Hemoglobin 6.1 g/dL is critically low" in chart
+    assert "Lab results" in chart and "Critically low" in chart
+    sign_in(client, UserFactory(username="clerk-chart", roles=["billing_clerk"]))
+    chart = client.get(f"/patients/{encounter.patient_id}/").content.decode()
+    assert "Critical lab result" not in chart and "Lab results" not in chart and "Hemoglobin" not in chart
