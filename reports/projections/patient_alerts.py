@@ -103,9 +103,8 @@ SELECT x.patient_id, 'interaction', 'interaction:' || x.id || ':' || y.id || ':'
        x.generic_name || ' with ' || y.generic_name || ' (' || t.a || ' + ' || t.b || '): ' || t.effect,
        GREATEST(x.valid_from, y.valid_from), LEAST(x.valid_until, y.valid_until)
 FROM interacting x
-JOIN interacting y ON y.patient_id = x.patient_id AND y.id <> x.id
-JOIN {_values(interactions.pairs(), "t(a, b, severity, effect)")}
-    ON t.a = ANY (x.ingredients) AND t.b = ANY (y.ingredients)
+JOIN {_values(interactions.pairs(), "t(a, b, severity, effect)")} ON t.a = x.ingredient
+JOIN interacting y ON y.ingredient = t.b AND y.patient_id = x.patient_id AND y.id <> x.id
 WHERE GREATEST(x.valid_from, y.valid_from) < LEAST(x.valid_until, y.valid_until)"""
 
 CRITICAL_LAB = f"""
@@ -170,7 +169,11 @@ ALERTS = View(
     name="reports_patient_alerts",
     select=f"""
 WITH {COURSES.strip()},
-interacting AS (SELECT * FROM courses WHERE ingredients && ARRAY[{", ".join(map(_text, INTERACTING))}]::text[])
+interacting AS (  -- one row per course and ingredient the interaction table names
+    SELECT c.id, c.patient_id, c.generic_name, c.valid_from, c.valid_until, i.ingredient
+    FROM courses c CROSS JOIN LATERAL unnest(c.ingredients) AS i(ingredient)
+    WHERE i.ingredient IN ({", ".join(map(_text, INTERACTING))})
+)
 {" UNION ALL ".join(sql.strip() + chr(10) for sql in RULES.values())}""",
     unique=("alert_key",),
     indexes=(("patient_id",), ("rule",)),

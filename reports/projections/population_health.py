@@ -19,8 +19,9 @@ next month, exclusive):
   month's count can still grow for 30 days.
 
 Counts only: rates are computed when read (reports/queries/population.py), since they cannot be summed.
-The SQL uses hash joins and window functions (lead() gives each result the moment the next one replaced
-it, so "latest as of month end" is a range join, not a subquery per row).
+The SQL uses joins and window functions, no subquery per row: lead() gives each result the moment the next
+one replaced it, so "latest as of month end" is a join on the patient with a range condition, and only
+for the patient-months that have the condition.
 """
 
 from clinical.lab_tests import HBA1C
@@ -39,65 +40,71 @@ def _codes(categories) -> str:
     return ", ".join(f"'{c}'" for c in categories)
 
 
+_COUNTS = ", ".join(
+    f"count(*) FILTER (WHERE s.{flag}) AS {name}"
+    for name, flag in (
+        ("diabetes_patients", "diabetic"),
+        ("diabetes_controlled", "diabetes_controlled"),
+        ("diabetes_untested", "diabetes_untested"),
+        ("hypertension_patients", "hypertensive"),
+        ("hypertension_controlled", "hypertension_controlled"),
+        ("hypertension_unmeasured", "hypertension_unmeasured"),
+    )
+)
+
+
 MONTHLY = View(
     name="reports_population_health_monthly",
     select=f"""
 WITH under_care AS (
-    SELECT DISTINCT date_trunc('month', e.started_at AT TIME ZONE 'UTC')::date AS month, e.department_id,
-           e.patient_id
-    FROM clinical_encounter e
+    SELECT DISTINCT date_trunc('month', started_at AT TIME ZONE 'UTC')::date AS month, department_id, patient_id
+    FROM clinical_encounter
 ), patient_months AS (
-    SELECT DISTINCT month, patient_id, (month + interval '1 month') AT TIME ZONE 'UTC' AS month_end
-    FROM under_care
+    SELECT DISTINCT month, patient_id FROM under_care
 ), dx AS (
     SELECT e.patient_id, left(d.icd10_code, 3) IN ({_codes(DIABETES)}) AS diabetes, d.recorded_at, d.resolved_at
     FROM clinical_diagnosis d JOIN clinical_encounter e ON e.id = d.encounter_id
     WHERE left(d.icd10_code, 3) IN ({_codes(DIABETES + HYPERTENSION)})
-), conditions AS (
-    SELECT pm.month, pm.patient_id, bool_or(dx.diabetes) AS diabetic, bool_or(NOT dx.diabetes) AS hypertensive
+), chronic AS (
+    -- Only the patient-months with a diabetes or hypertension diagnosis active at month end.
+    SELECT pm.month, pm.patient_id, (pm.month + interval '1 month') AT TIME ZONE 'UTC' AS month_end,
+           bool_or(dx.diabetes) AS diabetic, bool_or(NOT dx.diabetes) AS hypertensive
     FROM patient_months pm JOIN dx ON dx.patient_id = pm.patient_id
-    WHERE dx.recorded_at < pm.month_end AND (dx.resolved_at IS NULL OR dx.resolved_at >= pm.month_end)
+    WHERE dx.recorded_at < (pm.month + interval '1 month') AT TIME ZONE 'UTC'
+      AND (dx.resolved_at IS NULL OR dx.resolved_at >= (pm.month + interval '1 month') AT TIME ZONE 'UTC')
     GROUP BY pm.month, pm.patient_id
 ), a1c AS (
     SELECT patient_id, value, resulted_at,
            lead(resulted_at) OVER (PARTITION BY patient_id ORDER BY resulted_at, id) AS replaced_at
     FROM clinical_labresult WHERE test_code = '{HBA1C}'
-), a1c_at AS (
-    SELECT pm.month, pm.patient_id, a.value
-    FROM patient_months pm JOIN a1c a ON a.patient_id = pm.patient_id
-    WHERE a.resulted_at < pm.month_end AND (a.replaced_at IS NULL OR a.replaced_at >= pm.month_end)
-      AND a.resulted_at >= pm.month_end - interval '{LOOKBACK_MONTHS} months'
 ), bp AS (
     SELECT e.patient_id, v.systolic, v.diastolic, v.recorded_at,
            lead(v.recorded_at) OVER (PARTITION BY e.patient_id ORDER BY v.recorded_at, v.id) AS replaced_at
     FROM clinical_vitals v JOIN clinical_encounter e ON e.id = v.encounter_id
     WHERE v.systolic IS NOT NULL AND v.diastolic IS NOT NULL
-), bp_at AS (
-    SELECT pm.month, pm.patient_id, b.systolic, b.diastolic
-    FROM patient_months pm JOIN bp b ON b.patient_id = pm.patient_id
-    WHERE b.recorded_at < pm.month_end AND (b.replaced_at IS NULL OR b.replaced_at >= pm.month_end)
-      AND b.recorded_at >= pm.month_end - interval '{LOOKBACK_MONTHS} months'
-), care AS (
-    SELECT u.month, u.department_id, u.patient_id, COALESCE(c.diabetic, false) AS diabetic,
-           COALESCE(c.hypertensive, false) AS hypertensive, a.value AS hba1c, b.systolic, b.diastolic
-    FROM under_care u
-    LEFT JOIN conditions c ON c.month = u.month AND c.patient_id = u.patient_id
-    LEFT JOIN a1c_at a ON a.month = u.month AND a.patient_id = u.patient_id
-    LEFT JOIN bp_at b ON b.month = u.month AND b.patient_id = u.patient_id
+), status AS (
+    -- The latest value as of month end is the one resulted before it and not yet replaced by then.
+    SELECT c.month, c.patient_id, c.diabetic, c.hypertensive,
+           c.diabetic AND a.value < {HBA1C_CONTROLLED_BELOW} AS diabetes_controlled,
+           c.diabetic AND a.value IS NULL AS diabetes_untested,
+           c.hypertensive AND b.systolic < {SYSTOLIC_BELOW} AND b.diastolic < {DIASTOLIC_BELOW}
+               AS hypertension_controlled,
+           c.hypertensive AND b.systolic IS NULL AS hypertension_unmeasured
+    FROM chronic c
+    LEFT JOIN a1c a ON c.diabetic AND a.patient_id = c.patient_id AND a.resulted_at < c.month_end
+        AND (a.replaced_at IS NULL OR a.replaced_at >= c.month_end)
+        AND a.resulted_at >= c.month_end - interval '{LOOKBACK_MONTHS} months'
+    LEFT JOIN bp b ON c.hypertensive AND b.patient_id = c.patient_id AND b.recorded_at < c.month_end
+        AND (b.replaced_at IS NULL OR b.replaced_at >= c.month_end)
+        AND b.recorded_at >= c.month_end - interval '{LOOKBACK_MONTHS} months'
 ), control AS (
-    SELECT month, COALESCE(department_id, {ALL_DEPARTMENTS}) AS department_id,
-           count(DISTINCT patient_id) AS patients,
-           count(DISTINCT patient_id) FILTER (WHERE diabetic) AS diabetes_patients,
-           count(DISTINCT patient_id) FILTER (WHERE diabetic AND hba1c < {HBA1C_CONTROLLED_BELOW})
-               AS diabetes_controlled,
-           count(DISTINCT patient_id) FILTER (WHERE diabetic AND hba1c IS NULL) AS diabetes_untested,
-           count(DISTINCT patient_id) FILTER (WHERE hypertensive) AS hypertension_patients,
-           count(DISTINCT patient_id) FILTER (
-               WHERE hypertensive AND systolic < {SYSTOLIC_BELOW} AND diastolic < {DIASTOLIC_BELOW}
-           ) AS hypertension_controlled,
-           count(DISTINCT patient_id) FILTER (WHERE hypertensive AND systolic IS NULL) AS hypertension_unmeasured
-    FROM care
-    GROUP BY GROUPING SETS ((month, department_id), (month))
+    SELECT month, department_id, count(*) AS patients, {_COUNTS}
+    FROM under_care u LEFT JOIN status s USING (month, patient_id)
+    GROUP BY month, department_id
+    UNION ALL
+    SELECT month, {ALL_DEPARTMENTS}, count(*), {_COUNTS}
+    FROM patient_months pm LEFT JOIN status s USING (month, patient_id)
+    GROUP BY month
 ), inpatient AS (
     SELECT id, patient_id, department_id, started_at, ended_at FROM clinical_encounter WHERE type = 'inpatient'
 ), readmitted AS (
