@@ -125,6 +125,12 @@ CELERY_TIMEZONE = "UTC"
 PROJECTION_SWEEP_SECONDS = env.float("PROJECTION_SWEEP_SECONDS", default=10.0)
 # At most one refresh per projection this often: bursts of writes coalesce into a trailing refresh.
 PROJECTION_MIN_INTERVAL_SECONDS = env.float("PROJECTION_MIN_INTERVAL_SECONDS", default=0.5)
+# Per projection, for the ones whose refresh is costly and need not follow every write (name=seconds,...):
+# population health rescans every encounter, diagnosis, HbA1c and blood pressure.
+PROJECTION_MIN_INTERVALS = {
+    name: float(seconds)
+    for name, seconds in env.dict("PROJECTION_MIN_INTERVALS", default={"population_health": "60"}).items()
+}
 # A Redis summary older than this (no confirmation of freshness) is passed over for the view.
 PROJECTION_MAX_STALE_SECONDS = env.int("PROJECTION_MAX_STALE_SECONDS", default=120)
 # Reports show a visible warning when their data is older than this.

@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 import random
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -251,3 +252,17 @@ def test_control_and_readmission_numbers_by_hand_through_the_api_page_and_csv(cl
     ]
     bad = client.get("/api/v1/reports/population-health/", {"department": "999999", "group_by": "ward"})
     assert bad.status_code == 400 and set(bad.json()["errors"]) == {"department", "group_by"}
+
+
+def test_population_health_refreshes_at_most_once_per_its_own_interval(settings):
+    settings.PROJECTION_MIN_INTERVALS = {"population_health": 60.0}
+    refresh.refresh("population_health", force=True)
+    DepartmentFactory(code="NEW", name="New wing")  # a source change: the projection is dirty again
+    asked = []
+    result = refresh.refresh("population_health", later=lambda name, delay: asked.append((name, delay)))
+    assert result["refreshes"] == 0 and len(asked) == 1
+    name, delay = asked[0]
+    assert name == "population_health" and 50 < delay <= 60  # a trailing refresh, a minute after the last
+    settings.PROJECTION_MIN_INTERVALS = {}
+    time.sleep(0.6)  # past the default interval
+    assert refresh.refresh("population_health", later=lambda *_: None)["refreshes"] == 1
