@@ -88,6 +88,7 @@ def _population_columns(answer: dict) -> list[Column]:
     return [
         Column("month", "Month"),
         *place,
+        Column("patients", "Under care", "int"),
         Column("diabetes_patients", "Diabetes", "int"),
         Column("diabetes_controlled", "HbA1c < 7 %", "int"),
         Column("diabetes_control_rate", "Diabetes controlled %", "rate"),

@@ -59,7 +59,7 @@ def test_population_health_page_charts_control_rates_month_by_month(browse):
     expect(page.get_by_role("img", name="Per month, % of patients (All departments)")).to_be_visible()
     rows = page.locator("table.report tbody tr")
     assert rows.count() == 3
-    assert rows.nth(2).inner_text().split("\t")[1:4] == ["3", "2", "66.7"]
+    assert rows.nth(2).inner_text().split("\t")[1:5] == ["3", "3", "2", "66.7"]  # under care, diabetes, < 7 %
     shot(page, "report-population-health")
     page.get_by_label("Group by").select_option("department")
     page.get_by_role("button", name="Apply").click()
