@@ -142,6 +142,7 @@ def test_clinician_sees_alerts_with_reasons_and_records_a_lab_result_on_the_char
     form.get_by_role("button", name="Record lab result").click()
     expect(page.get_by_text("Potassium is recorded in mmol/L; convert the result before recording it.")).to_be_visible()
     assert not LabResult.objects.using("default").exists()
+    shot(page, "patient-chart-lab-error")
     form = page.get_by_role("form", name="Record a lab result")
     assert form.get_by_role("spinbutton", name="Result").input_value() == "6.9"  # what was typed is kept
     form.get_by_label("Unit").fill("")
