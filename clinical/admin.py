@@ -1,7 +1,17 @@
 from django.contrib import admin
 
 from clinical import commands
-from clinical.models import VITAL_RANGES, Allergy, Department, Diagnosis, Encounter, Icd10Code, Patient, Vitals
+from clinical.models import (
+    VITAL_RANGES,
+    Allergy,
+    Department,
+    Diagnosis,
+    Encounter,
+    Icd10Code,
+    LabResult,
+    Patient,
+    Vitals,
+)
 from hmis.admin import CommandErrorsAdmin, ReadOnlyAdmin
 
 REGISTRATION_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "phone", "address")
@@ -204,5 +214,49 @@ class VitalsAdmin(CommandErrorsAdmin):
             return
         created = commands.vitals_record(
             encounter_id=obj.encounter_id, recorded_by=request.user, **{f: getattr(obj, f) for f in VITAL_RANGES}
+        )
+        obj.pk = created.pk
+
+
+@admin.register(LabResult)
+class LabResultAdmin(CommandErrorsAdmin):
+    list_display = ["resulted_at", "patient", "test_name", "value", "unit", "flag", "encounter"]
+    list_filter = ["flag", "test_code"]
+    search_fields = ["patient__mrn", "patient__family_name", "test_code", "test_name"]
+    date_hierarchy = "resulted_at"
+    autocomplete_fields = ["encounter"]
+    list_select_related = ["patient"]
+    fields = [
+        "encounter",
+        "patient",
+        "test_code",
+        "test_name",
+        "value",
+        "unit",
+        "reference_low",
+        "reference_high",
+        "flag",
+        "resulted_at",
+        "recorded_at",
+        "recorded_by",
+    ]
+    computed = ["patient", "test_name", "flag", "recorded_at", "recorded_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A result is never edited: a corrected result is recorded as a new one (the old stays on record).
+        return self.fields if obj else self.computed
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        created = commands.lab_result_record(
+            encounter_id=obj.encounter_id,
+            test=obj.test_code,
+            value=obj.value,
+            unit=obj.unit,
+            resulted_at=obj.resulted_at,
+            reference_low=obj.reference_low,
+            reference_high=obj.reference_high,
+            recorded_by=request.user,
         )
         obj.pk = created.pk

@@ -4,16 +4,18 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from clinical import commands, queries
 from clinical import serializers as s
-from clinical.filters import AllergyFilter, DiagnosisFilter, EncounterFilter, VitalsFilter
+from clinical.filters import AllergyFilter, DiagnosisFilter, EncounterFilter, LabResultFilter, VitalsFilter
 from hmis.api.views import CommandViewSet
 
 
 class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     serializer_class = s.PatientOutput
     input_serializer = s.PatientInput
+    action_permissions = {"alerts": ["clinical.view_labresult"]}
 
     def get_queryset(self):
         return queries.patient_search(q=self.request.query_params.get("q", ""))
@@ -37,6 +39,21 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandVi
         if summary is None:
             raise Http404
         return self.respond(summary, serializer_class=s.SummaryOutput)
+
+    @extend_schema(
+        responses={200: dict},
+        description="The patient's active clinical alerts (allergy and interaction conflicts, critical labs, "
+        "abnormal vitals, care gaps) with reasons and severity, from the patient-alerts projection, with "
+        "its freshness (fresh_as_of, stale_seconds).",
+    )
+    @action(detail=True, methods=["get"])
+    def alerts(self, request, pk=None):
+        from reports.presenters import plain
+        from reports.queries import patient_alerts
+
+        if not pk.isdigit() or not queries.patient_exists(patient_id=int(pk)):
+            raise Http404
+        return Response(plain(patient_alerts(patient_id=int(pk))))
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -134,3 +151,18 @@ class VitalsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandVie
         data = self.validated()
         data["encounter_id"] = data.pop("encounter")
         return self.created(commands.vitals_record(recorded_by=request.user, **data))
+
+
+class LabResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+    serializer_class = s.LabResultOutput
+    input_serializer = s.LabResultInput
+    filterset_class = LabResultFilter
+
+    def get_queryset(self):
+        return queries.lab_results()
+
+    @extend_schema(request=s.LabResultInput, responses={201: s.LabResultOutput})
+    def create(self, request):
+        data = self.validated()
+        data["encounter_id"] = data.pop("encounter")
+        return self.created(commands.lab_result_record(recorded_by=request.user, **data))

@@ -1,16 +1,20 @@
 """Clinical commands: one function per business action, one transaction on the primary."""
 
 import datetime
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import connections, transaction
 from django.utils import timezone
 
-from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, Patient, Vitals
+from clinical import lab_tests
+from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, LabResult, Patient, Vitals
 from hmis.commands import get_locked, get_or_invalid, save_new, validate
 from hmis.errors import Conflict, InvalidInput
 
 MRN_SEQUENCE = "clinical_patient_mrn_seq"
+# Results keep arriving after discharge (cultures, send-outs): a closed encounter takes them this long.
+LAB_RESULTS_AFTER_DISCHARGE = datetime.timedelta(days=30)
 PATIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "phone", "address")
 
 
@@ -161,3 +165,73 @@ def vitals_record(*, encounter_id: int, recorded_by: User | None = None, **measu
     validate(vitals)
     vitals.save(using="default")
     return vitals
+
+
+def _encounter_taking_results(encounter_id: int, now: datetime.datetime) -> Encounter:
+    encounter = Encounter.objects.select_for_update().filter(pk=encounter_id).first()  # serialises with closing
+    if encounter is None:
+        raise InvalidInput(f"Encounter {encounter_id} does not exist.", field="encounter")
+    if encounter.status == Encounter.Status.CLOSED and encounter.ended_at < now - LAB_RESULTS_AFTER_DISCHARGE:
+        raise Conflict(
+            f"Encounter {encounter.pk} closed on {encounter.ended_at:%Y-%m-%d}; results are taken for "
+            f"{LAB_RESULTS_AFTER_DISCHARGE.days} days after an encounter closes. Record it on a current encounter.",
+            field="encounter",
+        )
+    return encounter
+
+
+@transaction.atomic(using="default")
+def lab_result_record(
+    *,
+    encounter_id: int,
+    test: str,
+    value: Decimal,
+    unit: str = "",
+    resulted_at: datetime.datetime | None = None,
+    reference_low: Decimal | None = None,
+    reference_high: Decimal | None = None,
+    recorded_by: User | None = None,
+) -> LabResult:
+    """Record a result of a listed test on an open (or recently closed) encounter, flagged against its range.
+
+    The unit must be the test's (no silent conversions); the value must be plausible for the test; the
+    reference range defaults to the test's; a laboratory's own range replaces it (an end left out is open).
+    """
+    now = timezone.now()
+    spec = lab_tests.LAB_TESTS.get((test or "").strip())
+    if spec is None:
+        raise InvalidInput(f"'{test}' is not a test on the lab list (a LOINC code such as 4548-4).", field="test")
+    encounter = _encounter_taking_results(encounter_id, now)
+    errors: dict[str, list[str]] = {}
+    unit = (unit or "").strip() or spec.unit
+    if not lab_tests.same_unit(unit, spec.unit):
+        errors["unit"] = [f"{spec.name} is recorded in {spec.unit}; convert the result before recording it."]
+    low, high = spec.plausible
+    if value is None or not low <= value <= high:
+        errors["value"] = [f"{value} {spec.unit} is not a plausible {spec.name} (expected {low} to {high})."]
+    resulted_at = resulted_at or now
+    if resulted_at > now + datetime.timedelta(minutes=5):
+        errors["resulted_at"] = ["A result cannot be reported in the future."]
+    elif resulted_at < encounter.started_at:
+        errors["resulted_at"] = ["A result cannot be reported before its encounter started."]
+    if reference_low is not None and reference_high is not None and reference_low > reference_high:
+        errors["reference_low"] = ["The reference range's low end is above its high end."]
+    if errors:
+        raise InvalidInput(errors=errors)
+    if reference_low is None and reference_high is None:
+        reference_low, reference_high = spec.low, spec.high
+    result = LabResult(
+        encounter=encounter,
+        patient_id=encounter.patient_id,
+        test_code=spec.code,
+        test_name=spec.name,
+        value=value,
+        unit=spec.unit,
+        reference_low=reference_low,
+        reference_high=reference_high,
+        flag=lab_tests.flag_for(value, low=reference_low, high=reference_high, test=spec),
+        resulted_at=resulted_at,
+        recorded_by=recorded_by,
+    )
+    validate(result)
+    return save_new(result, on_conflict="The reference range's low end is above its high end.", field="reference_low")

@@ -1,6 +1,6 @@
 import django_filters as filters
 
-from clinical.models import Allergy, Diagnosis, Encounter, Vitals
+from clinical.models import Allergy, Diagnosis, Encounter, LabResult, Vitals
 
 
 class EncounterFilter(filters.FilterSet):
@@ -34,3 +34,13 @@ class VitalsFilter(filters.FilterSet):
     class Meta:
         model = Vitals
         fields = ["encounter", "patient"]
+
+
+class LabResultFilter(filters.FilterSet):
+    test = filters.CharFilter(field_name="test_code", help_text="LOINC code, e.g. 4548-4.")
+    resulted_after = filters.IsoDateTimeFilter(field_name="resulted_at", lookup_expr="gte")
+    resulted_before = filters.IsoDateTimeFilter(field_name="resulted_at", lookup_expr="lt")
+
+    class Meta:
+        model = LabResult
+        fields = ["patient", "encounter", "test", "flag"]

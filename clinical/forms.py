@@ -1,10 +1,15 @@
 from django import forms
 
+from clinical import lab_tests
 from clinical.models import Allergy, Encounter, Patient
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
 
 
 class RegisterForm(forms.Form):
@@ -40,6 +45,15 @@ class VitalsForm(forms.Form):
     spo2 = forms.IntegerField(required=False, label="SpO₂ (%)")
     respiratory_rate = forms.IntegerField(required=False, label="Resp. rate (/min)")
     weight = forms.DecimalField(required=False, max_digits=5, decimal_places=1, label="Weight (kg)")
+
+
+class LabResultForm(forms.Form):
+    test = forms.ChoiceField(choices=[("", "Choose a test"), *lab_tests.CHOICES])
+    value = forms.DecimalField(max_digits=10, decimal_places=3, label="Result")
+    unit = forms.CharField(max_length=20, required=False, help_text="Leave empty for the test's unit.")
+    resulted_at = forms.DateTimeField(
+        required=False, widget=DateTimeInput, label="Resulted at", help_text="Leave empty for now."
+    )
 
 
 class DiagnosisForm(forms.Form):

@@ -9,6 +9,8 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 
+from clinical import lab_tests
+
 
 def not_in_future(value):
     if value > timezone.localdate():
@@ -248,3 +250,83 @@ class Vitals(models.Model):
             raise ValidationError({"diastolic": "Diastolic pressure must be below systolic."})
         if all(getattr(self, name) is None for name in VITAL_RANGES):
             raise ValidationError("Record at least one measurement.")
+
+
+class LabFlag(models.TextChoices):
+    CRITICAL_LOW = "critical_low", "Critically low"
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    CRITICAL_HIGH = "critical_high", "Critically high"
+
+
+class LabResult(models.Model):
+    """One result of a test on the curated LOINC list (clinical/lab_tests.py), flagged against its range."""
+
+    Flag = LabFlag
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="lab_results")
+    # The encounter's patient, kept on the row so per-patient and per-test lookups use one index.
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="lab_results")
+    test_code = models.CharField("LOINC code", max_length=10, choices=lab_tests.CHOICES)
+    test_name = models.CharField(max_length=60, help_text="As given by the lab test list.")
+    value = models.DecimalField(max_digits=10, decimal_places=3)
+    unit = models.CharField(max_length=20)
+    reference_low = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    reference_high = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    flag = models.CharField(max_length=14, choices=LabFlag.choices)
+    resulted_at = models.DateTimeField(help_text="When the laboratory reported the result.")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-resulted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(flag__in=LabFlag.values), name="labresult_flag_known"),
+            models.CheckConstraint(
+                condition=models.Q(reference_low__isnull=True)
+                | models.Q(reference_high__isnull=True)
+                | models.Q(reference_low__lte=models.F("reference_high")),
+                name="labresult_reference_range_ordered",
+                violation_error_message="The reference range's low end is above its high end.",
+            ),
+        ]
+        indexes = [
+            # The chart (a patient's results, newest first) and "latest HbA1c per patient" for the projections.
+            models.Index(fields=["patient", "-resulted_at"], name="labresult_patient_time"),
+            models.Index(fields=["test_code", "patient", "-resulted_at"], name="labresult_test_patient_time"),
+            # Critical results are rare: the alerts projection reads only these.
+            models.Index(
+                fields=["resulted_at"],
+                condition=models.Q(flag__in=["critical_low", "critical_high"]),
+                name="labresult_critical_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.test_name} {self.value_text} {self.unit} ({self.resulted_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def value_text(self) -> str:
+        return _plain(self.value)
+
+    @property
+    def reference_text(self) -> str:
+        """'3.5-5.1', '≥ 60', '≤ 99' or '' (no range)."""
+        low, high = self.reference_low, self.reference_high
+        if low is not None and high is not None:
+            return f"{_plain(low)}-{_plain(high)}"
+        if low is not None:
+            return f"≥ {_plain(low)}"
+        return f"≤ {_plain(high)}" if high is not None else ""
+
+    @property
+    def critical(self) -> bool:
+        return self.flag in (LabFlag.CRITICAL_LOW, LabFlag.CRITICAL_HIGH)
+
+
+def _plain(value: Decimal) -> str:
+    """6.800 -> '6.8', 100.000 -> '100' (no exponent)."""
+    return f"{value.normalize():f}"

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, Patient, Vitals
+from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, LabResult, Patient, Vitals
 
 RECENT_ENCOUNTERS = 10
 
@@ -57,6 +57,14 @@ def allergies() -> QuerySet[Allergy]:
 
 def vitals() -> QuerySet[Vitals]:
     return Vitals.objects.all()
+
+
+def lab_results() -> QuerySet[LabResult]:
+    return LabResult.objects.all()
+
+
+def patient_exists(*, patient_id: int) -> bool:
+    return Patient.objects.filter(pk=patient_id).exists()
 
 
 def patient_summary(*, patient_id: int) -> dict | None:

@@ -1,6 +1,17 @@
 from rest_framework import serializers
 
-from clinical.models import VITAL_RANGES, Allergy, Department, Diagnosis, Encounter, Icd10Code, Patient, Vitals
+from clinical import lab_tests
+from clinical.models import (
+    VITAL_RANGES,
+    Allergy,
+    Department,
+    Diagnosis,
+    Encounter,
+    Icd10Code,
+    LabResult,
+    Patient,
+    Vitals,
+)
 
 
 class PatientInput(serializers.Serializer):
@@ -128,6 +139,42 @@ class VitalsOutput(serializers.ModelSerializer):
     class Meta:
         model = Vitals
         fields = ["id", "encounter", "recorded_at", *VITAL_RANGES]
+
+
+class LabResultInput(serializers.Serializer):
+    encounter = serializers.IntegerField()
+    test = serializers.CharField(
+        max_length=10,
+        help_text="LOINC code: " + ", ".join(f"{t.code} {t.name} ({t.unit})" for t in lab_tests.LAB_TESTS.values()),
+    )
+    value = serializers.DecimalField(max_digits=10, decimal_places=3)
+    unit = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="", help_text="Default: the test's unit."
+    )
+    resulted_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    reference_low = serializers.DecimalField(max_digits=10, decimal_places=3, required=False, allow_null=True)
+    reference_high = serializers.DecimalField(max_digits=10, decimal_places=3, required=False, allow_null=True)
+
+
+class LabResultOutput(serializers.ModelSerializer):
+    test = serializers.CharField(source="test_code")
+
+    class Meta:
+        model = LabResult
+        fields = [
+            "id",
+            "encounter",
+            "patient",
+            "test",
+            "test_name",
+            "value",
+            "unit",
+            "reference_low",
+            "reference_high",
+            "flag",
+            "resulted_at",
+            "recorded_at",
+        ]
 
 
 class SummaryOutput(serializers.Serializer):

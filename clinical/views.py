@@ -1,5 +1,6 @@
 """Front desk and clinician pages: thin — a form, one command or one query, redirect after POST."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
@@ -7,10 +8,21 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from clinical import commands, queries
-from clinical.forms import AllergyForm, DiagnosisForm, EncounterForm, PrescriptionForm, RegisterForm, VitalsForm
+from clinical.forms import (
+    AllergyForm,
+    DiagnosisForm,
+    EncounterForm,
+    LabResultForm,
+    PrescriptionForm,
+    RegisterForm,
+    VitalsForm,
+)
 from clinical.models import Encounter
 from hmis.pages import run
 from pharmacy import commands as pharmacy
+from reports.queries import patient_alerts
+
+RECENT_LAB_RESULTS = 20
 
 
 @login_required
@@ -50,6 +62,7 @@ def _chart(request, patient_id: int, *, bound=None, status=200):
         "vitals": VitalsForm(),
         "diagnosis": DiagnosisForm(),
         "prescription": PrescriptionForm(),
+        "lab": LabResultForm(),
     }
     bound_for = None
     if bound:
@@ -62,6 +75,11 @@ def _chart(request, patient_id: int, *, bound=None, status=200):
         "forms": forms,
         "bound_for": bound_for,
     }
+    if request.user.has_perm("clinical.view_labresult"):  # decision support is for those who see results
+        alerts = patient_alerts(patient_id=patient_id)
+        context["alerts"] = alerts
+        context["alerts_stale"] = (alerts.get("stale_seconds") or 0) > settings.REPORT_STALE_WARNING_SECONDS
+        context["lab_results"] = list(queries.lab_results().filter(patient_id=patient_id)[:RECENT_LAB_RESULTS])
     return render(request, "clinical/chart.html", context, status=status)
 
 
@@ -148,6 +166,23 @@ def record_diagnosis(request, encounter_id: int):
         DiagnosisForm(request.POST),
         commands.diagnosis_record,
         "Diagnosis recorded.",
+        encounter_id=encounter_id,
+        recorded_by=request.user,
+    )
+
+
+@login_required
+@require_POST
+@permission_required("clinical.add_labresult", raise_exception=True)
+def record_lab_result(request, encounter_id: int):
+    encounter = _encounter(encounter_id)
+    return _post(
+        request,
+        encounter.patient_id,
+        "lab",
+        LabResultForm(request.POST),
+        commands.lab_result_record,
+        "Lab result recorded.",
         encounter_id=encounter_id,
         recorded_by=request.user,
     )

@@ -128,6 +128,13 @@ PROJECTION_HOOKS = env.bool("PROJECTION_HOOKS", default=True)
 PROJECTION_SWEEP_SECONDS = env.float("PROJECTION_SWEEP_SECONDS", default=10.0)
 # At most one refresh per projection this often: bursts of writes coalesce into a trailing refresh.
 PROJECTION_MIN_INTERVAL_SECONDS = env.float("PROJECTION_MIN_INTERVAL_SECONDS", default=0.5)
+# Per projection, for the ones whose refresh is costly and need not follow every write (name=seconds,...):
+# population health rescans every encounter, diagnosis, HbA1c and blood pressure; the AR ledger and the
+# history views hold three years (reports/projections/window.py).
+_SLOW_PROJECTIONS = {"population_health": "60", "ar_ledger": "60", "revenue_history": "60", "diagnosis_history": "60"}
+PROJECTION_MIN_INTERVALS = {
+    name: float(seconds) for name, seconds in env.dict("PROJECTION_MIN_INTERVALS", default=_SLOW_PROJECTIONS).items()
+}
 # A Redis summary older than this (no confirmation of freshness) is passed over for the view.
 PROJECTION_MAX_STALE_SECONDS = env.int("PROJECTION_MAX_STALE_SECONDS", default=120)
 # Reports show a visible warning when their data is older than this.

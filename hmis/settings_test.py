@@ -21,3 +21,4 @@ from hmis.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests only
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+PROJECTION_MIN_INTERVALS = {}  # tests follow each write to the views (the worker uses these settings too)

@@ -83,6 +83,26 @@ def _stock_columns(answer: dict) -> list[Column]:
     ]
 
 
+def _population_columns(answer: dict) -> list[Column]:
+    place = [Column("department_name", "Department")] if answer["group_by"] == "department" else []
+    return [
+        Column("month", "Month"),
+        *place,
+        Column("patients", "Under care", "int"),
+        Column("diabetes_patients", "Diabetes", "int"),
+        Column("diabetes_controlled", "HbA1c < 7 %", "int"),
+        Column("diabetes_control_rate", "Diabetes controlled %", "rate"),
+        Column("diabetes_untested", "No HbA1c in 12 mo", "int"),
+        Column("hypertension_patients", "Hypertension", "int"),
+        Column("hypertension_controlled", "BP < 140/90", "int"),
+        Column("hypertension_control_rate", "Hypertension controlled %", "rate"),
+        Column("hypertension_unmeasured", "No BP in 12 mo", "int"),
+        Column("discharges", "Inpatient discharges", "int"),
+        Column("readmissions_30d", "Readmitted in 30 d", "int"),
+        Column("readmission_rate", "Readmission %", "rate"),
+    ]
+
+
 def _rows_then_total(answer: dict, args: dict):
     yield from answer["rows"]
     if "totals" in answer:
@@ -119,6 +139,15 @@ REPORTS = {
             CLINICAL,
             _stock_columns,
             lambda answer, args: iter(answer["drugs"]),
+        ),
+        Report(
+            "population-health",
+            "Population health",
+            filters.PopulationHealthFilter,
+            queries.population_health,
+            CLINICAL,
+            _population_columns,
+            lambda answer, args: iter(answer["rows"]),
         ),
     )
 }

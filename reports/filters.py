@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from reports.projections.ar_aging import DEFAULT_RANGES
 from reports.queries.diagnoses import PERIODS
+from reports.queries.population import GROUPINGS
 from reports.queries.revenue import DIMENSIONS, GRAINS
 
 MAX_RANGE_DAYS = 366 * 5
@@ -100,6 +101,31 @@ class DiagnosisFilter(DateRange):
             "period": d.get("period") or "month",
             "department_id": d.get("department"),
             "top": d.get("top") or 10,
+        }
+
+
+class PopulationHealthFilter(DateRange):
+    department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    group_by = forms.ChoiceField(
+        choices=[(g, label) for g, label in zip(GROUPINGS, ("Month", "Month and department"), strict=True)],
+        required=False,
+    )
+    default_days = 365
+
+    def __init__(self, *args, **kwargs):
+        from clinical.queries import departments
+
+        super().__init__(*args, **kwargs)
+        choices = [("", "All departments"), *((d.pk, d.name) for d in departments())]
+        self.fields["department"].choices = choices
+
+    def query_args(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "start": d["start"],
+            "end": d["end"],
+            "department_id": d.get("department"),
+            "group_by": d.get("group_by") or "month",
         }
 
 

@@ -38,6 +38,11 @@ def drill_links(answer: dict, params: dict) -> list[dict]:
     return rows
 
 
+def _number(value) -> float | None:
+    """A chart point: None leaves a gap (a month with nobody to count is not 0 %)."""
+    return None if value is None else float(value)
+
+
 def _label(row: dict) -> str:
     return str(row.get("payer_name") or row.get("patient_name") or row.get("number") or "Total")
 
@@ -101,6 +106,26 @@ def charts(slug: str, answer: dict) -> list[dict]:
                         "color": PALETTE[i % 10],
                     }
                     for i, r in enumerate(answer["rows"])
+                ],
+            }
+        ]
+    if slug == "population-health":
+        series = answer["series"]
+        labels = [s["month"].isoformat()[:7] for s in series]
+        rates = (
+            ("diabetes_control_rate", "Diabetes controlled (HbA1c < 7 %)"),
+            ("hypertension_control_rate", "Hypertension controlled (< 140/90)"),
+            ("readmission_rate", "Readmitted within 30 days"),
+        )
+        return [
+            {
+                "id": "control",
+                "title": "Per month, % of patients (" + (series[0]["department_name"] if series else "no data") + ")",
+                "type": "line",
+                "labels": labels,
+                "datasets": [
+                    {"label": label, "data": [_number(s[key]) for s in series], "color": PALETTE[i]}
+                    for i, (key, label) in enumerate(rates)
                 ],
             }
         ]

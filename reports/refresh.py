@@ -107,7 +107,7 @@ def refresh(name: str, *, force: bool = False, later=None) -> dict:
     """
     projection = get(name)
     lock = f"hmis.projection.{name}"
-    interval = projection.min_interval or settings.PROJECTION_MIN_INTERVAL_SECONDS
+    interval = min_interval(name)
     refreshes = 0
     with _cursor() as cursor:
         while True:
@@ -142,6 +142,11 @@ def refresh(name: str, *, force: bool = False, later=None) -> dict:
     if refreshes:
         rebuild_dashboard()
     return {"projection": name, "refreshes": refreshes, "status": "fresh"}
+
+
+def min_interval(name: str) -> float:
+    """Seconds between two refreshes of `name` started by writes (PROJECTION_MIN_INTERVALS, else the default)."""
+    return float(settings.PROJECTION_MIN_INTERVALS.get(name, settings.PROJECTION_MIN_INTERVAL_SECONDS))
 
 
 def _too_soon(cursor, name: str, interval: float) -> float:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("billing", "0001_initial"),
-        ("clinical", "0004_diagnosis_recorded_at_index"),
+        ("clinical", "0005_diagnosis_recorded_at_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

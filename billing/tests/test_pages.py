@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from playwright.sync_api import expect
+
 from billing import commands as billing
 from billing.models import Invoice, Payment
 from billing.tests.factories import PayerFactory, ServiceFactory
@@ -21,39 +23,39 @@ def test_billing_clerk_day(browse):
     page.goto(f"/billing/encounters/{encounter.pk}/invoice/")
     page.get_by_label("Payer").select_option(label="Acme Health")
     page.get_by_role("button", name="Create draft invoice").click()
-    assert page.get_by_text("An invoice needs at least one line.").is_visible()
+    expect(page.get_by_text("An invoice needs at least one line.")).to_be_visible()
     assert not Invoice.objects.using("default").exists()
     page.locator("#id_lines-0-service").select_option(label="XR Chest X-ray")
     page.locator("#id_lines-0-quantity").fill("2")
     page.get_by_role("button", name="Create draft invoice").click()
-    assert page.get_by_text("Draft invoice created.").is_visible()
-    assert page.get_by_text("170.00").first.is_visible()
+    expect(page.get_by_text("Draft invoice created.")).to_be_visible()
+    expect(page.get_by_text("170.00").first).to_be_visible()
 
     page.get_by_role("button", name="Issue invoice").click()
-    assert page.get_by_text("Invoice issued.").is_visible()
+    expect(page.get_by_text("Invoice issued.")).to_be_visible()
     number = Invoice.objects.using("default").get().number
-    assert page.get_by_role("heading", name=number).is_visible()
+    expect(page.get_by_role("heading", name=number)).to_be_visible()
 
     payment = page.get_by_role("form", name="Record a payment")
     payment.get_by_label("Amount").fill("200")
     payment.get_by_label("Method").select_option("card")
     payment.get_by_role("button", name="Record payment").click()
-    assert page.get_by_text("The payment exceeds the outstanding amount (170.00).").is_visible()
+    expect(page.get_by_text("The payment exceeds the outstanding amount (170.00).")).to_be_visible()
     assert not Payment.objects.using("default").exists()
     assert page.get_by_role("form", name="Record a payment").get_by_label("Amount").input_value() == "200"
     page.get_by_role("form", name="Record a payment").get_by_label("Amount").fill("100")
     page.get_by_role("button", name="Record payment").click()
-    assert page.get_by_text("Payment recorded.").is_visible()
+    expect(page.get_by_text("Payment recorded.")).to_be_visible()
     credit = page.get_by_role("form", name="Credit note")
     credit.get_by_label("Amount").fill("20")
     credit.get_by_label("Reason").fill("Goodwill")
     credit.get_by_role("button", name="Record credit note").click()
-    assert page.get_by_text("Credit note recorded.").is_visible()
-    assert page.get_by_text("50.00").first.is_visible()  # outstanding: 170 - 100 - 20
+    expect(page.get_by_text("Credit note recorded.")).to_be_visible()
+    expect(page.get_by_text("50.00").first).to_be_visible()  # outstanding: 170 - 100 - 20
     shot(page, "billing-invoice")
 
     page.get_by_role("link", name="Print").click()
-    assert page.get_by_role("heading", name=f"Invoice {number}").is_visible()
+    expect(page.get_by_role("heading", name=f"Invoice {number}")).to_be_visible()
     shot(page, "billing-invoice-print")
 
     draft = billing.invoice_create(
@@ -62,14 +64,14 @@ def test_billing_clerk_day(browse):
     page.goto(f"/billing/invoices/{draft.pk}/")
     page.get_by_label("Reason for voiding").fill("   ")  # passes the browser's check, not the server's
     page.get_by_role("button", name="Void invoice").click()
-    assert page.get_by_text("This field is required.").is_visible()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
     page.get_by_label("Reason for voiding").fill("Entered twice")
     page.get_by_role("button", name="Void invoice").click()
-    assert page.get_by_text("Invoice voided.").is_visible()
+    expect(page.get_by_text("Invoice voided.")).to_be_visible()
 
     page.get_by_role("link", name="Billing", exact=True).click()
     page.get_by_label("Status").select_option("partially_paid")
     page.get_by_role("button", name="Filter").click()
-    assert page.get_by_role("link", name=number).is_visible()
+    expect(page.get_by_role("link", name=number)).to_be_visible()
     assert page.locator("table.report tbody tr").count() == 1  # the voided draft is filtered out
     shot(page, "billing-invoices")

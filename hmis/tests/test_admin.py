@@ -6,13 +6,14 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from billing import commands as billing
 from billing import models as billing_models
 from billing.models import Invoice, Payment
 from billing.tests.factories import PayerFactory, ServiceFactory
 from clinical import commands as clinical
-from clinical.models import Diagnosis, Encounter, Patient
+from clinical.models import Diagnosis, Encounter, LabResult, Patient
 from clinical.tests.factories import EncounterFactory, PatientFactory, UserFactory
 from hmis.models import ApiClient
 from pharmacy import commands as pharmacy
@@ -33,6 +34,7 @@ def one_of_each():
     clinical.diagnosis_record(encounter_id=encounter.pk, code="I10", is_primary=True)
     clinical.allergy_record(patient_id=encounter.patient_id, substance="Latex", severity="mild")
     clinical.vitals_record(encounter_id=encounter.pk, pulse=80)
+    clinical.lab_result_record(encounter_id=encounter.pk, test="2823-3", value=Decimal("4.2"))
     invoice = billing.invoice_create(
         patient_id=encounter.patient_id, payer_id=PayerFactory().pk, lines=[{"service": ServiceFactory().pk}]
     )
@@ -251,3 +253,19 @@ def test_payments_and_credit_notes_cannot_be_deleted_in_the_admin(staff, one_of_
     assert staff.get(f"/admin/billing/payment/{payment.pk}/delete/").status_code == 403
     assert staff.post(f"/admin/billing/creditnote/{credit.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Payment.objects.filter(pk=payment.pk).exists()
+
+
+def test_admin_records_a_lab_result_through_the_command_and_never_edits_one(staff):
+    yesterday = timezone.now() - datetime.timedelta(days=1)
+    encounter = EncounterFactory(started_at=yesterday - datetime.timedelta(hours=1))
+    form = {"encounter": encounter.pk, "test_code": "2823-3", "value": "6.6", "unit": "mmol/l"}
+    form |= {"resulted_at_0": yesterday.date().isoformat(), "resulted_at_1": yesterday.strftime("%H:%M:%S")}
+    response = staff.post("/admin/clinical/labresult/add/", form)
+    assert response.status_code == 302 and response["Location"] == "/admin/clinical/labresult/"
+    result = LabResult.objects.get()
+    assert (result.flag, result.unit, result.patient_id) == ("critical_high", "mmol/L", encounter.patient_id)
+    refused = staff.post("/admin/clinical/labresult/add/", {**form, "unit": "mg/dL"}, follow=True)
+    assert "Not saved. unit: Potassium is recorded in mmol/L" in refused.content.decode()
+    assert LabResult.objects.count() == 1
+    change = staff.get(f"/admin/clinical/labresult/{result.pk}/change/").content.decode()
+    assert 'name="value"' not in change  # read-only: a corrected result is a new result

@@ -1,5 +1,7 @@
 """Signing in and out in a real browser; navigation shows what each role may use."""
 
+from playwright.sync_api import expect
+
 from clinical.tests.factories import UserFactory
 from hmis.testing import on_stack, shot
 
@@ -12,13 +14,13 @@ def test_sign_in_role_aware_navigation_and_sign_out(browse, chromium, live_serve
 
     pharmacist = browse("chemist")
     nav = pharmacist.get_by_role("navigation", name="Main")
-    assert nav.get_by_role("link", name="Pharmacy", exact=True).is_visible()
+    expect(nav.get_by_role("link", name="Pharmacy", exact=True)).to_be_visible()
     assert nav.get_by_role("link", name="Billing", exact=True).count() == 0
-    assert nav.get_by_role("link", name="Pharmacy stock").is_visible()
+    expect(nav.get_by_role("link", name="Pharmacy stock")).to_be_visible()
     assert nav.get_by_role("link", name="AR aging").count() == 0
     shot(pharmacist, "dashboard-pharmacist")
     pharmacist.get_by_role("button", name="Sign out").click()
-    assert pharmacist.get_by_role("heading", name="Sign in").is_visible()
+    expect(pharmacist.get_by_role("heading", name="Sign in")).to_be_visible()
 
     clerk = browse("clerk")
     nav = clerk.get_by_role("navigation", name="Main")
@@ -32,6 +34,6 @@ def test_sign_in_role_aware_navigation_and_sign_out(browse, chromium, live_serve
     page.get_by_label("Username").fill("clerk")
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("Please enter a correct username and password").is_visible()
+    expect(page.get_by_text("Please enter a correct username and password")).to_be_visible()
     shot(page, "sign-in-error")
     page.close()

@@ -3,6 +3,8 @@
 import datetime
 from decimal import Decimal
 
+from playwright.sync_api import expect
+
 from clinical import commands as clinical
 from clinical.tests.factories import EncounterFactory, UserFactory
 from hmis.testing import on_stack, shot
@@ -42,19 +44,19 @@ def test_pharmacist_day(browse):
     page = browse("chemist")
 
     page.get_by_role("link", name="Pharmacy", exact=True).click()
-    assert page.get_by_role("cell", name="Amoxicillin 500 mg capsule").is_visible()
+    expect(page.get_by_role("cell", name="Amoxicillin 500 mg capsule")).to_be_visible()
     shot(page, "pharmacy-queue")
     page.get_by_role("link", name="Dispense").click()
-    assert page.get_by_text("6 from lot LOT-SOON").is_visible()
-    assert page.get_by_text("Allergy warning").is_visible()
+    expect(page.get_by_text("6 from lot LOT-SOON")).to_be_visible()
+    expect(page.get_by_text("Allergy warning")).to_be_visible()
     page.get_by_role("button", name="Dispense").click()
-    assert page.get_by_text("Give an override reason to dispense anyway.").is_visible()
+    expect(page.get_by_text("Give an override reason to dispense anyway.")).to_be_visible()
     assert not Dispense.objects.using("default").exists()
     shot(page, "pharmacy-dispense")
     page.get_by_label("Allergy override reason").fill("Mild itch only; prescriber confirmed")
     page.get_by_role("button", name="Dispense").click()
-    assert page.get_by_text("Dispensed; the charge is on the invoice.").is_visible()
-    assert page.get_by_text("Nothing waiting.").is_visible()
+    expect(page.get_by_text("Dispensed; the charge is on the invoice.")).to_be_visible()
+    expect(page.get_by_text("Nothing waiting.")).to_be_visible()
 
     page.get_by_role("link", name="Receive stock").click()
     page.get_by_label("Drug").select_option(label="Amoxicillin 500 mg capsule")
@@ -63,19 +65,19 @@ def test_pharmacist_day(browse):
     page.get_by_label("Quantity").fill("100")
     page.get_by_label("Unit cost").fill("0.30")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("This stock has already expired.").is_visible()
+    expect(page.get_by_text("This stock has already expired.")).to_be_visible()
     assert page.get_by_label("Lot number").input_value() == "LOT-NEW"
     shot(page, "pharmacy-receive")
     page.get_by_label("Expiry date").fill((datetime.date.today() + datetime.timedelta(days=400)).isoformat())
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Stock received.").is_visible()
+    expect(page.get_by_text("Stock received.")).to_be_visible()
 
     page.get_by_role("link", name="Adjust").click()
     page.get_by_label("Quantity change").fill("-9")
     page.get_by_label("Reason").select_option("damaged")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Only 4 on hand in this batch.").is_visible()
+    expect(page.get_by_text("Only 4 on hand in this batch.")).to_be_visible()
     page.get_by_label("Quantity change").fill("-1")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Stock adjusted.").is_visible()
+    expect(page.get_by_text("Stock adjusted.")).to_be_visible()
     assert StockBatch.objects.using("default").get(lot_number="LOT-SOON").quantity_on_hand == 3

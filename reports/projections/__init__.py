@@ -1,6 +1,14 @@
 """The projections, by name. Each module declares its materialized views, sources and Redis summary."""
 
-from reports.projections import ar_aging, census, diagnosis_trends, pharmacy_stock, revenue
+from reports.projections import (
+    ar_aging,
+    census,
+    diagnosis_trends,
+    patient_alerts,
+    pharmacy_stock,
+    population_health,
+    revenue,
+)
 from reports.projections.base import Projection
 
 REGISTRY: dict[str, Projection] = {
@@ -15,6 +23,8 @@ REGISTRY: dict[str, Projection] = {
         diagnosis_trends.PROJECTION,
         pharmacy_stock.PROJECTION,
         census.PROJECTION,
+        patient_alerts.PROJECTION,
+        population_health.PROJECTION,
     )
 }
 

@@ -186,5 +186,4 @@ LEDGER = Projection(
     title="AR ledger",
     views=(ENTRIES,),
     sources=("billing.Invoice", "billing.Payment", "billing.CreditNote", "billing.Payer", "clinical.Patient"),
-    min_interval=60.0,
 )

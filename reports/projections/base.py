@@ -52,9 +52,6 @@ class Projection:
     sources: tuple[str, ...]  # "app_label.Model" whose saves/deletes dirty this projection
     title: str = ""
     summary_keys: tuple[str, ...] = field(default=())
-    # Least seconds between two refreshes (None: PROJECTION_MIN_INTERVAL_SECONDS). History views over
-    # millions of rows take tens of seconds to refresh; they are refreshed at most this often.
-    min_interval: float | None = None
     # wants(source, instance, update_fields) -> does this change concern the projection? (None: every
     # change does.)
     wants: Callable[[str, object, object], bool] | None = None

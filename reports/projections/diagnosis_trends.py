@@ -80,6 +80,5 @@ HISTORY = Projection(
     title="Diagnosis trends (history)",
     views=(MONTHLY,),
     sources=SOURCES,
-    min_interval=window.HISTORY_MIN_INTERVAL_SECONDS,
     wants=_dated_before_today,
 )

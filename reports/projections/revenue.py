@@ -114,9 +114,14 @@ def days(start: dt.date, end: dt.date, name: str = "daily") -> tuple[str, dict]:
     sql = f"""(SELECT * FROM {MONTHLY.name} WHERE {months}
     UNION ALL SELECT * FROM {DAILY.name} WHERE {within} AND day < {cutoff} AND NOT ({months})
     UNION ALL SELECT * FROM {RECENT.name} WHERE {within} AND day >= {cutoff}) AS {name}"""
-    params = {f"{name}_whole_from": whole_from, f"{name}_whole_until": whole_until, f"{name}_start": start,
-              f"{name}_end": end}
+    params = {
+        f"{name}_whole_from": whole_from,
+        f"{name}_whole_until": whole_until,
+        f"{name}_start": start,
+        f"{name}_end": end,
+    }
     return sql, params
+
 
 TOTALS_SQL = f"""
 SELECT COALESCE(sum(invoiced), 0) AS invoiced, COALESCE(sum(collected), 0) AS collected,
@@ -200,6 +205,5 @@ HISTORY = Projection(
     title="Revenue (history)",
     views=(DAILY, MONTHLY),
     sources=SOURCES,
-    min_interval=window.HISTORY_MIN_INTERVAL_SECONDS,
     wants=_dated_before_today,
 )

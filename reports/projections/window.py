@@ -4,8 +4,8 @@ Refreshing a view over three years of invoices takes tens of seconds, too slow t
 So revenue and diagnosis trends each have two views of the same shape:
 
 - a *history* view holding every day, refreshed only when a change dated before today arrives (a void
-  of an old invoice, a back-dated payment, a renamed department), at most once a minute, and each night
-  just after midnight (reports.reage_summaries);
+  of an old invoice, a back-dated payment, a renamed department), at most once a minute
+  (PROJECTION_MIN_INTERVALS), and each night just after midnight (reports.reage_summaries);
 - a *recent* view holding only the days from its history view's last refresh date on: today's writes,
   usually, so it refreshes in milliseconds after every write. (Monthly views start at the first of that
   date's month, so that no month is split between the two.)
@@ -18,9 +18,6 @@ cutoff as it stood at its refresh, and the cutoff only moves forward, the two al
 import datetime as dt
 
 from django.utils import timezone
-
-HISTORY_MIN_INTERVAL_SECONDS = 60.0
-
 
 # The cutoff: the day of a history view's last refresh (UTC), or 1970 before its first (then the recent
 # view holds everything). A STABLE function rather than a subquery, so that the planner knows its value

@@ -8,9 +8,11 @@ Each answer says where it came from and how fresh it is:
 Redis is used when its summary is from today and was confirmed fresh recently; otherwise the view.
 """
 
+from reports.queries.alerts import patient_alerts
 from reports.queries.ar import ar_aging
 from reports.queries.diagnoses import diagnosis_trends
 from reports.queries.performance import performance_test
+from reports.queries.population import population_health
 from reports.queries.revenue import revenue
 from reports.queries.stock import pharmacy_stock
 from reports.queries.summaries import (
@@ -24,9 +26,11 @@ __all__ = [
     "ar_aging",
     "dashboard",
     "diagnosis_trends",
+    "patient_alerts",
     "performance_test",
     "pharmacy_stock",
     "pharmacy_stock_summary",
+    "population_health",
     "revenue",
     "revenue_today_and_month",
     "top_diagnoses",

@@ -202,10 +202,12 @@ def test_report_gets_issue_no_query_to_the_primary_when_all_is_healthy(client, c
         "/reports/revenue/",
         "/reports/diagnosis-trends/",
         "/reports/pharmacy-stock/",
+        "/reports/population-health/",
         "/api/v1/reports/ar-aging/",
         "/api/v1/reports/revenue/",
         "/api/v1/reports/dashboard/",
         "/api/v1/reports/pharmacy-stock/",
+        "/api/v1/reports/population-health/",
     ):
         response = client.get(path)
         assert response.status_code == 200, path

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinical", "0003_alter_icd10code_options"),
+        ("clinical", "0004_labresult"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

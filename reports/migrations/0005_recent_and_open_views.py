@@ -12,9 +12,9 @@ NEW_VIEWS = [ar_aging.OPEN, revenue.RECENT, revenue.MONTHLY, diagnosis_trends.RE
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0003_alter_projectionstate_options"),
+        ("reports", "0004_patient_alerts_population_health"),
         ("billing", "0002_recent_window_indexes"),
-        ("clinical", "0004_diagnosis_recorded_at_index"),
+        ("clinical", "0005_diagnosis_recorded_at_index"),
     ]
 
     operations = [
