@@ -39,6 +39,9 @@ CHECKS = {
     "dispenses charge their line": """
         SELECT count(*) FROM pharmacy_dispense d JOIN billing_invoiceline l ON l.id = d.invoice_line_id
         WHERE l.quantity <> d.quantity""",
+    "lab results belong to their encounter's patient": """
+        SELECT count(*) FROM clinical_labresult r JOIN clinical_encounter e ON e.id = r.encounter_id
+        WHERE r.patient_id <> e.patient_id""",
     "the MRN sequence is past every MRN": """
         SELECT count(*) FROM clinical_patient
         WHERE substr(mrn, 4)::bigint >= (SELECT last_value FROM clinical_patient_mrn_seq)""",
@@ -66,6 +69,11 @@ def test_a_small_hospital_keeps_every_rule_and_the_same_seed_gives_the_same_rows
         assert cursor.fetchone()[0] == 1000
         cursor.execute("SELECT count(*) FROM billing_invoiceline")
         assert cursor.fetchone()[0] == 3000
+        cursor.execute("SELECT count(*) FROM clinical_vitals")
+        assert cursor.fetchone()[0] == 700
+        cursor.execute("SELECT count(*), count(*) FILTER (WHERE test_code = '4548-4') FROM clinical_labresult")
+        labs, hba1c = cursor.fetchone()
+        assert labs > 100 and hba1c > 0
         cursor.execute("SELECT DISTINCT status FROM billing_invoice")
         assert {row[0] for row in cursor.fetchall()} >= {"issued", "partially_paid", "paid", "void"}
         for rule, sql in CHECKS.items():

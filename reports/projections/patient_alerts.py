@@ -179,6 +179,15 @@ interacting AS (  -- one row per course and ingredient the interaction table nam
     indexes=(("patient_id",), ("rule",)),
 )
 
+
+def _changes_alerts(source: str, instance, update_fields) -> bool:
+    """Dispensing moves a prescription between active, partly and fully dispensed, all of which count as
+    prescribed here; only a cancellation (or any other change) can change the alerts."""
+    if source == "pharmacy.prescription" and update_fields is not None:
+        return not (set(update_fields) <= {"quantity_dispensed", "status"} and instance.status != "cancelled")
+    return True
+
+
 PROJECTION = Projection(
     name="patient_alerts",
     title="Patient alerts",
@@ -192,4 +201,5 @@ PROJECTION = Projection(
         "pharmacy.Prescription",
         "pharmacy.Drug",
     ),
+    wants=_changes_alerts,
 )

@@ -77,3 +77,18 @@ def test_the_two_views_together_give_every_day_once_and_a_back_dated_payment_wai
     assert totals() == (Decimal("280.00"), Decimal("130.00"))  # the history view has not seen it yet
     refresh.refresh("revenue_history")
     assert totals() == (Decimal("280.00"), Decimal("160.00"))
+
+
+@pytest.mark.django_db
+def test_dispensing_leaves_the_alerts_alone_and_cancelling_refreshes_them():
+    from pharmacy import commands as pharmacy
+    from pharmacy.tests.test_commands import amoxicillin, prescribe, receive
+
+    drug = amoxicillin()
+    receive(drug, "L1", 200, 50)
+    first, second = prescribe(drug), prescribe(drug)
+    before = events("patient_alerts")
+    pharmacy.medication_dispense(prescription_id=first.pk, quantity=10)
+    assert events("patient_alerts") == before  # still prescribed: the alerts are the same
+    pharmacy.prescription_cancel(prescription_id=second.pk)
+    assert events("patient_alerts") == before + 1
