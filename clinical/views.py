@@ -9,6 +9,8 @@ from django.views.decorators.http import require_POST
 from clinical import commands, queries
 from clinical.forms import AllergyForm, DiagnosisForm, EncounterForm, PrescriptionForm, RegisterForm, VitalsForm
 from clinical.models import Encounter
+from hmis.audit import trail
+from hmis.audit.models import AuditEvent
 from hmis.pages import run
 from pharmacy import commands as pharmacy
 
@@ -17,7 +19,8 @@ from pharmacy import commands as pharmacy
 @permission_required("clinical.view_patient", raise_exception=True)
 def search(request):
     q = request.GET.get("q", "").strip()
-    patients = queries.patient_search(q=q)[:50] if q else []
+    patients = list(queries.patient_search(q=q)[:50]) if q else []
+    trail.read(AuditEvent.Action.LIST, patients)
     template = "clinical/_results.html" if request.GET.get("partial") else "clinical/search.html"
     return render(request, template, {"q": q, "patients": patients})
 
@@ -62,13 +65,17 @@ def _chart(request, patient_id: int, *, bound=None, status=200):
         "forms": forms,
         "bound_for": bound_for,
     }
-    return render(request, "clinical/chart.html", context, status=status)
+    response = render(request, "clinical/chart.html", context, status=status)
+    response.patient = summary["patient"]
+    return response
 
 
 @login_required
 @permission_required("clinical.view_patient", raise_exception=True)
 def chart(request, patient_id: int):
-    return _chart(request, patient_id)
+    response = _chart(request, patient_id)
+    trail.read_one(response.patient)
+    return response
 
 
 def _post(request, chart_of: int, name: str, form, command, success: str, **kwargs):

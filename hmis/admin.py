@@ -65,3 +65,6 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # keys are made with `manage.py create_api_client`, which shows the key once
+
+
+from hmis.audit import admin as audit_admin  # noqa: E402, F401 (registers the audit trail's admin)

@@ -9,7 +9,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hmis.settings")
 
 app = Celery("hmis", task_cls="hmis.routing.tasks:RoutedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["hmis.ops"])
+app.autodiscover_tasks(["hmis.ops", "hmis.audit", "hmis.api"])
 app.autodiscover_tasks()
 
 

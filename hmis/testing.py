@@ -1,7 +1,9 @@
 """Helpers for tests that run on the real stack: pause replay, stop standbys, see which alias served."""
 
 import subprocess
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -94,3 +96,20 @@ def sign_in(client, user) -> None:
     wait until the standbys have it before the next request reads it there."""
     client.force_login(user)
     wait_replayed()
+
+
+def in_parallel(count: int, work):
+    """Run `work(i)` in `count` threads at once, each on its own database connection."""
+    barrier = threading.Barrier(count)
+
+    def run(i):
+        try:
+            barrier.wait(timeout=30)
+            return work(i)
+        except Exception as exc:  # noqa: BLE001 (the caller inspects each outcome)
+            return exc
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))

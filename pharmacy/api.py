@@ -4,7 +4,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
 
-from hmis.api.views import CommandViewSet
+from hmis.api.views import AuditedReads, CommandViewSet
 from pharmacy import commands, queries
 from pharmacy import serializers as s
 
@@ -63,7 +63,7 @@ class StockBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Comman
         return self.respond(batch)
 
 
-class PrescriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+class PrescriptionViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     serializer_class = s.PrescriptionOutput
     input_serializer = s.PrescriptionInput
     filterset_fields = ["status", "encounter", "drug", "encounter__patient"]
@@ -84,7 +84,7 @@ class PrescriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Comm
         return self.respond(commands.prescription_cancel(prescription_id=pk))
 
 
-class DispenseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+class DispenseViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     serializer_class = s.DispenseOutput
     input_serializer = s.DispenseInput
     filterset_fields = ["prescription", "prescription__encounter__patient"]

@@ -75,7 +75,10 @@ class PerformanceTestView(APIView):
     def needed_permissions(self):
         return [FINANCIAL]
 
-    @extend_schema(parameters=[OpenApiParameter("report", str, enum=["ar-aging", "revenue", "diagnosis-trends"])])
+    @extend_schema(
+        parameters=[OpenApiParameter("report", str, enum=["ar-aging", "revenue", "diagnosis-trends"])],
+        responses={200: dict},
+    )
     def get(self, request):
         form = PerformanceFilter(request.query_params)
         if not form.is_valid():

@@ -1,13 +1,14 @@
 """One error format for the whole API: {"errors": {field: [messages]}} with 400/403/404/409/503."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from hmis.errors import DomainError
+from hmis.middleware import BAD_VALUE_MESSAGE, DB_DOWN_MESSAGE
 
 
 def _as_lists(detail) -> dict:
@@ -33,11 +34,10 @@ def exception_handler(exc, context):
         return Response({"errors": exc.errors}, status=exc.status)
     if isinstance(exc, DjangoValidationError):
         return Response({"errors": DomainError.from_django(exc).errors}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, OperationalError):
-        return Response(
-            {"errors": {"detail": ["The database is unavailable; nothing was saved. Try again shortly."]}},
-            status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        )
+    if isinstance(exc, OperationalError | InterfaceError):
+        return Response({"errors": {"detail": [DB_DOWN_MESSAGE]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    if isinstance(exc, DataError):  # e.g. a value out of a column's range: nothing was written (rolled back)
+        return Response({"errors": {"non_field_errors": [BAD_VALUE_MESSAGE]}}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)
