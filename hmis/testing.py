@@ -67,14 +67,15 @@ def standby_stopped(number: int):
         health.reset()
 
 
-def wait_until(predicate, timeout: float = 20, interval: float = 0.1, message: str = "condition"):
+def wait_until(predicate, timeout: float = 20, interval: float = 0.1, message: str = "condition", describe=None):
+    """Poll `predicate` until it is truthy; on time-out say what was awaited (and `describe()`, if given)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = predicate()
         if result:
             return result
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}" + (f": {describe()}" if describe else ""))
 
 
 def served_by(caplog, path: str | None = None) -> dict[str, int]:

@@ -5,8 +5,11 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 
 from hmis.api.views import AuditedReads, CommandViewSet
+from hmis.errors import InvalidInput
 from pharmacy import commands, queries
 from pharmacy import serializers as s
+
+MAX_EXPIRY_WINDOW_DAYS = 3650
 
 
 class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
@@ -40,9 +43,11 @@ class StockBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Comman
 
     def get_queryset(self):
         days = self.request.query_params.get("expiring_within")
-        if days is not None and days.isdigit():
-            return queries.expiring_batches(within_days=int(days))
-        return queries.batches()
+        if days is None:
+            return queries.batches()
+        if not days.isdigit() or int(days) > MAX_EXPIRY_WINDOW_DAYS:
+            raise InvalidInput(f"A whole number of days from 0 to {MAX_EXPIRY_WINDOW_DAYS}.", field="expiring_within")
+        return queries.expiring_batches(within_days=int(days))
 
     @extend_schema(
         parameters=[OpenApiParameter("expiring_within", int, description="Batches with stock expiring within N days.")]

@@ -2,7 +2,8 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, InterfaceError, OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -50,3 +51,19 @@ def exception_handler(exc, context):
     else:
         response.data = {"errors": {"detail": [str(exc.detail)]}}
     return response
+
+
+def _api_or(default, request, status_code: int, message: str, **kwargs):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"errors": {"detail": [message]}}, status=status_code)
+    return default(request, **kwargs)
+
+
+def not_found(request, exception=None):
+    """handler404: a URL the API does not have (e.g. /api/v1/patients/0.5/) answers in the API's format."""
+    return _api_or(defaults.page_not_found, request, 404, "Not found.", exception=exception)
+
+
+def server_error(request):
+    """handler500: the API's format for API paths, the usual page elsewhere."""
+    return _api_or(defaults.server_error, request, 500, "Internal error; nothing more is known. It has been logged.")

@@ -140,6 +140,13 @@ def test_the_admin_filters_by_patient_user_action_and_date_and_exports_csv(clien
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
+def test_opening_a_patient_in_the_admin_is_recorded(client):
+    patient = PatientFactory()
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    assert client.get(f"/admin/clinical/patient/{patient.pk}/change/").status_code == 200
+    assert [(e.action, e.username) for e in events(action="view", patient_id=patient.pk)] == [("view", "root")]
+
+
 def test_staff_without_the_admin_role_cannot_see_the_audit_trail(client):
     client.force_login(UserFactory(is_staff=True, roles=["clinician"]))
     assert client.get("/admin/hmis/auditevent/").status_code == 403
