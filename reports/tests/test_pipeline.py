@@ -75,12 +75,10 @@ def test_with_the_broker_down_writes_succeed_and_the_outbox_drains_when_it_retur
         assert len(written) == 50  # every write succeeded with the broker gone
     finally:
         stack_ctl("start-redis")
-    # Nothing was enqueued for those 50 writes: the worker's beat sweep finds their outbox events. Worst case
-    # on a loaded machine: a refresh's "queued" flag survives the restart (AOF) and holds off the sweep for up
-    # to its 30 s TTL, after the worker's broker reconnect back-off (up to 30 s): hence 120 s, not 60.
+    # Nothing was enqueued for those 50 writes: the worker's beat sweep finds their outbox events.
     wait_until(
         lambda: redis_outstanding_cents() == 6000,
-        timeout=120,
+        timeout=60,
         message="outbox to drain",
         describe=lambda: f"outstanding {redis_outstanding_cents()}, state {list(ProjectionState.objects.values())}",
     )
