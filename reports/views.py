@@ -53,6 +53,7 @@ def report_page(request, slug: str):
         query = "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "format")
         trail.add([trail.event(AuditEvent.Action.EXPORT, f"reports.{slug}", detail=query)])
         return csv_response(report, answer, args)
+    trail.read_rows(f"reports.{slug}", answer.get("rows", []))
     params = {k: v for k, v in request.GET.items() if k != "format"}
     rows = drill_links(answer, params) if slug == "ar-aging" else answer.get("rows", answer.get("drugs", []))
     context.update(

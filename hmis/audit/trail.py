@@ -112,6 +112,12 @@ def read(action: str, instances, *, model: str | None = None) -> None:
     add(events)
 
 
+def read_rows(model: str, rows) -> None:
+    """Record the patients named in plain result rows (a report grouped by patient or invoice): one each."""
+    patients = dict.fromkeys(row["patient_id"] for row in rows if row.get("patient_id") is not None)
+    add([event(AuditEvent.Action.LIST, model, patient_id=patient_id) for patient_id in patients])
+
+
 def read_one(instance) -> None:
     read(AuditEvent.Action.VIEW, [instance])
 

@@ -154,6 +154,23 @@ def test_staff_without_the_admin_role_cannot_see_the_audit_trail(client):
 
 
 @on_stack
+def test_reports_that_name_patients_record_each_patient_shown(api_as, client):
+    from reports import refresh
+    from reports.tests.test_pipeline import issued_invoice
+
+    shown = {issued_invoice("12.00").patient_id, issued_invoice("30.00").patient_id}
+    refresh.refresh("ar_aging")
+    api = api_as("billing_clerk")
+    sign_in(client, UserFactory(roles=["billing_clerk"]))
+    assert api.get("/api/v1/reports/ar-aging/", {"group_by": "patient"}).status_code == 200
+    assert client.get("/reports/ar-aging/", {"group_by": "invoice"}).status_code == 200
+    assert api.get("/api/v1/reports/ar-aging/", {"group_by": "payer"}).status_code == 200  # names no patient
+    recorded = events(model="reports.ar-aging", action="list")
+    assert {e.patient_id for e in recorded} == shown and len(recorded) == 4
+    assert {bool(e.api_client) for e in recorded} == {True, False}
+
+
+@on_stack
 def test_a_read_served_by_a_standby_writes_its_event_on_the_primary_and_stays_on_the_standby(client, caplog):
     patient = Patient.objects.create(mrn="STB1", given_name="A", family_name="B", date_of_birth="1990-01-01")
     sign_in(client, UserFactory(roles=["clinician"]))
