@@ -31,6 +31,12 @@ def _empty_test_redis():
         redis.Redis.from_url(url).flushdb()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_worker_log():
+    (ROOT / ".stack" / "log").mkdir(parents=True, exist_ok=True)
+    (ROOT / ".stack" / "log" / "test-worker.log").write_text("")
+
+
 @pytest.fixture(autouse=True)
 def _no_summaries_from_other_tests():
     """Projection summaries in Redis describe one test's data: start each test without them."""
@@ -55,6 +61,9 @@ def _fresh_broker_pool(app) -> None:
     pools.reset()  # closes and forgets every pooled connection and producer
     app._pool = None
     app.amqp._producer_pool = None
+    # The result backend keeps its own connections (and a pub/sub one for .get()): renew it too.
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
 
 
 def _db_url(alias: str) -> str:
@@ -63,7 +72,7 @@ def _db_url(alias: str) -> str:
 
 
 @pytest.fixture
-def celery_worker_process(django_db_setup, django_db_blocker):
+def celery_worker_process(django_db_setup, django_db_blocker, request):
     """A real Celery worker (prefork, like production) with beat, on the test database and test Redis.
 
     Per test: a worker left running would refresh projections behind the backs of later tests.
@@ -80,8 +89,15 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         # The embedded beat sweeps often, so outbox events the relay could not enqueue are found quickly.
         "PROJECTION_SWEEP_SECONDS": "1",
     }
+    _fresh_broker_pool(app)
+    # Refreshes enqueued by earlier tests (no worker ran them) describe data that is gone: a fresh worker
+    # must not spend the test working through them before the test's own tasks.
+    app.control.purge()
     hostname = f"test-worker-{os.getpid()}-{time.monotonic_ns()}@localhost"
-    log = open(ROOT / ".stack" / "log" / "test-worker.log", "w")  # noqa: SIM115 (closed at teardown)
+    # One log for the session, a header per test: a failure's worker log survives the tests after it.
+    log = open(ROOT / ".stack" / "log" / "test-worker.log", "a")  # noqa: SIM115 (closed at teardown)
+    log.write(f"\n===== {request.node.nodeid} ({time.strftime('%H:%M:%S')}) =====\n")
+    log.flush()
     worker = subprocess.Popen(
         [
             sys.executable,

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from billing import commands, queries
 from billing import serializers as s
 from billing.filters import InvoiceFilter, PaymentFilter
-from hmis.api.views import CommandViewSet
+from hmis.api.views import AuditedReads, CommandViewSet
 
 
 class PayerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
@@ -38,7 +38,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandVi
         return self.created(commands.service_create(**data))
 
 
-class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+class InvoiceViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     serializer_class = s.InvoiceOutput
     input_serializer = s.InvoiceInput
     filterset_class = InvoiceFilter
@@ -81,7 +81,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandVi
         return self.created(note, serializer_class=s.CreditNoteOutput)
 
 
-class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+class PaymentViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     serializer_class = s.PaymentOutput
     input_serializer = s.PaymentInput
     filterset_class = PaymentFilter

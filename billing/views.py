@@ -12,6 +12,8 @@ from billing import commands, queries
 from billing.filters import InvoicePageFilter
 from billing.forms import CreditNoteForm, LineFormSet, NewInvoiceForm, PaymentForm, VoidForm
 from clinical.models import Encounter
+from hmis.audit import trail
+from hmis.audit.models import AuditEvent
 from hmis.errors import DomainError
 from hmis.pages import apply_errors, run
 
@@ -20,7 +22,9 @@ from hmis.pages import apply_errors, run
 @permission_required("billing.view_invoice", raise_exception=True)
 def invoices(request):
     found = InvoicePageFilter(request.GET or None, queryset=queries.invoices())
-    return render(request, "billing/invoices.html", {"form": found.form, "invoices": found.qs[:200]})
+    shown = list(found.qs[:200])
+    trail.read(AuditEvent.Action.LIST, shown)
+    return render(request, "billing/invoices.html", {"form": found.form, "invoices": shown})
 
 
 @login_required
@@ -60,6 +64,7 @@ def _invoice_page(request, invoice_id: int, *, bound=None, status=200):
     invoice = queries.invoices().filter(pk=invoice_id).first()
     if invoice is None:
         raise Http404
+    trail.read_one(invoice)
     forms_ = {
         "payment": PaymentForm(prefix="payment"),
         "credit": CreditNoteForm(prefix="credit"),
@@ -83,6 +88,7 @@ def print_invoice(request, invoice_id: int):
     found = queries.invoices().filter(pk=invoice_id).first()
     if found is None:
         raise Http404
+    trail.read_one(found)
     return render(request, "billing/print.html", {"invoice": found})
 
 

@@ -9,13 +9,18 @@ from rest_framework.response import Response
 from clinical import commands, queries
 from clinical import serializers as s
 from clinical.filters import AllergyFilter, DiagnosisFilter, EncounterFilter, LabResultFilter, VitalsFilter
-from hmis.api.views import CommandViewSet
+from hmis.api.views import AuditedReads, CommandViewSet
+from hmis.audit import trail
 
 
-class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+class PatientViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     serializer_class = s.PatientOutput
     input_serializer = s.PatientInput
-    action_permissions = {"alerts": ["clinical.view_labresult"]}
+    # The summary shows diagnoses, allergies and medications: clinical staff only; alerts need lab results.
+    action_permissions = {
+        "summary": ["clinical.view_patient", "clinical.view_diagnosis"],
+        "alerts": ["clinical.view_labresult"],
+    }
 
     def get_queryset(self):
         return queries.patient_search(q=self.request.query_params.get("q", ""))
@@ -38,6 +43,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandVi
         summary = queries.patient_summary(patient_id=self.kwargs["pk"]) if pk.isdigit() else None
         if summary is None:
             raise Http404
+        trail.read_one(summary["patient"])
         return self.respond(summary, serializer_class=s.SummaryOutput)
 
     @extend_schema(
@@ -79,7 +85,7 @@ class Icd10ViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return super().list(request, *args, **kwargs)
 
 
-class EncounterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+class EncounterViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     serializer_class = s.EncounterOutput
     input_serializer = s.EncounterInput
     filterset_class = EncounterFilter
@@ -102,7 +108,7 @@ class EncounterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Command
         return self.respond(commands.encounter_close(encounter_id=pk, **self.validated(s.EncounterClose)))
 
 
-class DiagnosisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+class DiagnosisViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     serializer_class = s.DiagnosisOutput
     input_serializer = s.DiagnosisInput
     filterset_class = DiagnosisFilter
@@ -123,7 +129,7 @@ class DiagnosisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Command
         )
 
 
-class AllergyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+class AllergyViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     serializer_class = s.AllergyOutput
     input_serializer = s.AllergyInput
     filterset_class = AllergyFilter
@@ -138,7 +144,7 @@ class AllergyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandVi
         return self.created(commands.allergy_record(recorded_by=request.user, **data))
 
 
-class VitalsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+class VitalsViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     serializer_class = s.VitalsOutput
     input_serializer = s.VitalsInput
     filterset_class = VitalsFilter

@@ -14,7 +14,7 @@ class EncounterFilter(filters.FilterSet):
 
 class DiagnosisFilter(filters.FilterSet):
     patient = filters.NumberFilter(field_name="encounter__patient")
-    code = filters.CharFilter(field_name="code", lookup_expr="startswith")
+    code = filters.CharFilter(field_name="code__code", lookup_expr="istartswith")
     active = filters.BooleanFilter(field_name="resolved_at", lookup_expr="isnull")
 
     class Meta:

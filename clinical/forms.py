@@ -18,7 +18,7 @@ class RegisterForm(forms.Form):
     date_of_birth = forms.DateField(widget=DateInput)
     sex = forms.ChoiceField(choices=Patient.Sex.choices)
     phone = forms.CharField(max_length=30, required=False)
-    address = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    address = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
     mrn = forms.CharField(max_length=20, required=False, label="MRN", help_text="Leave empty to generate one.")
 
 

@@ -56,7 +56,7 @@ def allergies() -> QuerySet[Allergy]:
 
 
 def vitals() -> QuerySet[Vitals]:
-    return Vitals.objects.all()
+    return Vitals.objects.select_related("encounter")
 
 
 def lab_results() -> QuerySet[LabResult]:

@@ -21,7 +21,7 @@ class PatientInput(serializers.Serializer):
     date_of_birth = serializers.DateField()
     sex = serializers.ChoiceField(choices=Patient.Sex.choices, default=Patient.Sex.UNKNOWN)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    address = serializers.CharField(required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class PatientUpdate(serializers.Serializer):
@@ -30,7 +30,7 @@ class PatientUpdate(serializers.Serializer):
     date_of_birth = serializers.DateField(required=False)
     sex = serializers.ChoiceField(choices=Patient.Sex.choices, required=False)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    address = serializers.CharField(required=False, allow_blank=True)
+    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
 class PatientOutput(serializers.ModelSerializer):

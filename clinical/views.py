@@ -18,6 +18,8 @@ from clinical.forms import (
     VitalsForm,
 )
 from clinical.models import Encounter
+from hmis.audit import trail
+from hmis.audit.models import AuditEvent
 from hmis.pages import run
 from pharmacy import commands as pharmacy
 from reports.queries import patient_alerts
@@ -29,7 +31,8 @@ RECENT_LAB_RESULTS = 20
 @permission_required("clinical.view_patient", raise_exception=True)
 def search(request):
     q = request.GET.get("q", "").strip()
-    patients = queries.patient_search(q=q)[:50] if q else []
+    patients = list(queries.patient_search(q=q)[:50]) if q else []
+    trail.read(AuditEvent.Action.LIST, patients)
     template = "clinical/_results.html" if request.GET.get("partial") else "clinical/search.html"
     return render(request, template, {"q": q, "patients": patients})
 
@@ -80,13 +83,17 @@ def _chart(request, patient_id: int, *, bound=None, status=200):
         context["alerts"] = alerts
         context["alerts_stale"] = (alerts.get("stale_seconds") or 0) > settings.REPORT_STALE_WARNING_SECONDS
         context["lab_results"] = list(queries.lab_results().filter(patient_id=patient_id)[:RECENT_LAB_RESULTS])
-    return render(request, "clinical/chart.html", context, status=status)
+    response = render(request, "clinical/chart.html", context, status=status)
+    response.patient = summary["patient"]
+    return response
 
 
 @login_required
 @permission_required("clinical.view_patient", raise_exception=True)
 def chart(request, patient_id: int):
-    return _chart(request, patient_id)
+    response = _chart(request, patient_id)
+    trail.read_one(response.patient)
+    return response
 
 
 def _post(request, chart_of: int, name: str, form, command, success: str, **kwargs):

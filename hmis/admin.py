@@ -2,11 +2,23 @@ from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 
+from hmis.audit import trail
+from hmis.audit.writes import AUDITED_APPS
 from hmis.errors import DomainError
 from hmis.models import ApiClient
 
 
-class CommandErrorsAdmin(admin.ModelAdmin):
+class AuditedAdmin(admin.ModelAdmin):
+    """Opening a row that belongs to a patient (change, delete, history pages) is a read of patient data."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and obj._meta.app_label in AUDITED_APPS and trail.patient_of(obj) is not None:
+            trail.read_one(obj)
+        return obj
+
+
+class CommandErrorsAdmin(AuditedAdmin):
     """Admin whose saves go through commands: a domain error rolls the whole save back and is shown."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -42,7 +54,7 @@ class CommandErrorsAdmin(admin.ModelAdmin):
             return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedAdmin):
     """History and reference data: viewable, never added, edited or deleted here (commands write them)."""
 
     def has_add_permission(self, request, obj=None):
@@ -65,3 +77,6 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # keys are made with `manage.py create_api_client`, which shows the key once
+
+
+from hmis.audit import admin as audit_admin  # noqa: E402, F401 (registers the audit trail's admin)

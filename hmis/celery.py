@@ -5,11 +5,14 @@ import os
 from celery import Celery
 from celery.signals import before_task_publish
 
+from hmis import celery_fixes
+
+celery_fixes.install()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hmis.settings")
 
 app = Celery("hmis", task_cls="hmis.routing.tasks:RoutedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["hmis.ops"])
+app.autodiscover_tasks(["hmis.ops", "hmis.audit", "hmis.api"])
 app.autodiscover_tasks()
 
 

@@ -38,6 +38,28 @@ class ApiClient(models.Model):
         return secrets.compare_digest(self.key_hash, hash_key(key))
 
 
+class IdempotencyKey(models.Model):
+    """A POST's `Idempotency-Key`, committed in the same transaction as the write it made, with the
+    response to replay. Scoped per user (an API client acts as its service-account user)."""
+
+    id = models.BigAutoField(primary_key=True)
+    scope = models.CharField(max_length=60)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    # JSON text, not jsonb: the replay keeps the first response's exact key order.
+    response_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self):
+        return f"{self.scope} {self.key}"
+
+
+from hmis.audit.models import AuditEvent  # noqa: E402 (the audit trail lives in hmis/audit/)
 from hmis.events.models import OutboxEvent  # noqa: E402 (the outbox lives in hmis/events/)
 
-__all__ = ["ApiClient", "OutboxEvent"]
+__all__ = ["ApiClient", "AuditEvent", "IdempotencyKey", "OutboxEvent"]

@@ -25,8 +25,30 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "clinical.encounter": ("view",),
         "clinical.allergy": ("view",),
     },
+    # Nurses chart vitals and allergies and see what was prescribed and given; no billing, no diagnosing.
+    "nurse": {
+        "clinical.patient": ("view",),
+        "clinical.encounter": ("view",),
+        "clinical.department": ("view",),
+        "clinical.diagnosis": ("view",),
+        "clinical.allergy": ("view", "add"),
+        "clinical.vitals": ("view", "add"),
+        "clinical.labresult": ("view",),
+        "pharmacy.prescription": ("view",),
+        "pharmacy.dispense": ("view",),
+        "pharmacy.drug": ("view",),
+    },
+    # The front desk registers patients and opens their visits, and can see what a patient owes;
+    # it sees no clinical content (diagnoses, allergies, vitals, medications).
+    "front_desk": {
+        "clinical.patient": ("view", "add", "change"),
+        "clinical.encounter": ("view", "add"),
+        "clinical.department": ("view",),
+        "billing.invoice": ("view",),
+        "billing.payer": ("view",),
+    },
     "report_viewer": {"reports": ("view",)},
-    "admin": {"clinical": ALL, "billing": ALL, "pharmacy": ALL, "reports": ALL},
+    "admin": {"clinical": ALL, "billing": ALL, "pharmacy": ALL, "reports": ALL, "hmis.auditevent": ("view",)},
 }
 
 

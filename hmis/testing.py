@@ -1,7 +1,9 @@
 """Helpers for tests that run on the real stack: pause replay, stop standbys, see which alias served."""
 
 import subprocess
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -65,14 +67,15 @@ def standby_stopped(number: int):
         health.reset()
 
 
-def wait_until(predicate, timeout: float = 20, interval: float = 0.1, message: str = "condition"):
+def wait_until(predicate, timeout: float = 20, interval: float = 0.1, message: str = "condition", describe=None):
+    """Poll `predicate` until it is truthy; on time-out say what was awaited (and `describe()`, if given)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = predicate()
         if result:
             return result
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}" + (f": {describe()}" if describe else ""))
 
 
 def served_by(caplog, path: str | None = None) -> dict[str, int]:
@@ -94,3 +97,20 @@ def sign_in(client, user) -> None:
     wait until the standbys have it before the next request reads it there."""
     client.force_login(user)
     wait_replayed()
+
+
+def in_parallel(count: int, work):
+    """Run `work(i)` in `count` threads at once, each on its own database connection."""
+    barrier = threading.Barrier(count)
+
+    def run(i):
+        try:
+            barrier.wait(timeout=30)
+            return work(i)
+        except Exception as exc:  # noqa: BLE001 (the caller inspects each outcome)
+            return exc
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))

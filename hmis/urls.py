@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from hmis.ops.views import healthz
 from reports.views import dashboard_page
@@ -15,6 +15,10 @@ urlpatterns = [
     path("pharmacy/", include("pharmacy.urls")),
     path("api/v1/", include("hmis.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
 ]
+
+handler404 = "hmis.api.errors.not_found"
+handler500 = "hmis.api.errors.server_error"

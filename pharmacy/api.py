@@ -4,9 +4,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
 
-from hmis.api.views import CommandViewSet
+from hmis.api.views import AuditedReads, CommandViewSet
+from hmis.errors import InvalidInput
 from pharmacy import commands, queries
 from pharmacy import serializers as s
+
+MAX_EXPIRY_WINDOW_DAYS = 3650
 
 
 class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
@@ -40,9 +43,11 @@ class StockBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Comman
 
     def get_queryset(self):
         days = self.request.query_params.get("expiring_within")
-        if days is not None and days.isdigit():
-            return queries.expiring_batches(within_days=int(days))
-        return queries.batches()
+        if days is None:
+            return queries.batches()
+        if not days.isdigit() or int(days) > MAX_EXPIRY_WINDOW_DAYS:
+            raise InvalidInput(f"A whole number of days from 0 to {MAX_EXPIRY_WINDOW_DAYS}.", field="expiring_within")
+        return queries.expiring_batches(within_days=int(days))
 
     @extend_schema(
         parameters=[OpenApiParameter("expiring_within", int, description="Batches with stock expiring within N days.")]
@@ -63,7 +68,7 @@ class StockBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Comman
         return self.respond(batch)
 
 
-class PrescriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+class PrescriptionViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     serializer_class = s.PrescriptionOutput
     input_serializer = s.PrescriptionInput
     filterset_fields = ["status", "encounter", "drug", "encounter__patient"]
@@ -84,7 +89,7 @@ class PrescriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Comm
         return self.respond(commands.prescription_cancel(prescription_id=pk))
 
 
-class DispenseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+class DispenseViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     serializer_class = s.DispenseOutput
     input_serializer = s.DispenseInput
     filterset_fields = ["prescription", "prescription__encounter__patient"]

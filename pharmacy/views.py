@@ -5,6 +5,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
+from hmis.audit import trail
+from hmis.audit.models import AuditEvent
 from hmis.pages import run
 from pharmacy import commands, queries
 from pharmacy.forms import AdjustForm, DispenseForm, ReceiveForm
@@ -14,8 +16,10 @@ from pharmacy.models import StockBatch
 @login_required
 @permission_required("pharmacy.add_dispense", raise_exception=True)
 def queue(request):
+    prescriptions = list(queries.prescription_queue()[:200])
+    trail.read(AuditEvent.Action.LIST, prescriptions)
     context = {
-        "prescriptions": queries.prescription_queue()[:200],
+        "prescriptions": prescriptions,
         "low": queries.low_stock(),
         "expiring": queries.expiring_batches(within_days=30),
     }
@@ -28,6 +32,7 @@ def dispense(request, prescription_id: int):
     prescription = queries.prescriptions().filter(pk=prescription_id).first()
     if prescription is None:
         raise Http404
+    trail.read_one(prescription)
     form = DispenseForm(request.POST or None)
     if request.method == "POST":
         done = run(

@@ -5,6 +5,7 @@ from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hmis.audit import trail
 from reports import queries
 from reports.catalog import CLINICAL, FINANCIAL, REPORTS, dashboard_for
 from reports.filters import PerformanceFilter
@@ -39,7 +40,9 @@ class ReportView(APIView):
         form = report.form(request.query_params)
         if not form.is_valid():
             return _errors(form)
-        return Response(plain(report.query(**form.query_args())))
+        answer = report.query(**form.query_args())
+        trail.read_rows(f"reports.{self.slug}", answer.get("rows", []))  # rows by patient or invoice name patients
+        return Response(plain(answer))
 
 
 def report_view(slug: str):
@@ -75,7 +78,10 @@ class PerformanceTestView(APIView):
     def needed_permissions(self):
         return [FINANCIAL]
 
-    @extend_schema(parameters=[OpenApiParameter("report", str, enum=["ar-aging", "revenue", "diagnosis-trends"])])
+    @extend_schema(
+        parameters=[OpenApiParameter("report", str, enum=["ar-aging", "revenue", "diagnosis-trends"])],
+        responses={200: dict},
+    )
     def get(self, request):
         form = PerformanceFilter(request.query_params)
         if not form.is_valid():

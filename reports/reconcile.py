@@ -28,8 +28,9 @@ class Drift:
 
 
 def _view_drift(cursor, view: View, drift: Drift) -> None:
+    where = f" WHERE {view.held}" if view.held else ""
     cursor.execute(
-        f"""WITH live AS ({view.select}), mv AS (SELECT * FROM {view.name})
+        f"""WITH live AS (SELECT * FROM ({view.select}) AS l{where}), mv AS (SELECT * FROM {view.name}{where})
             SELECT 'missing' AS side, * FROM (SELECT * FROM live EXCEPT ALL SELECT * FROM mv) AS a
             UNION ALL
             SELECT 'extra' AS side, * FROM (SELECT * FROM mv EXCEPT ALL SELECT * FROM live) AS b"""

@@ -9,6 +9,8 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from hmis.audit import trail
+from hmis.audit.models import AuditEvent
 from reports.catalog import REPORTS, dashboard_for
 from reports.presenters import charts, drill_links
 
@@ -48,7 +50,10 @@ def report_page(request, slug: str):
     args = form.query_args()
     answer = report.query(**args)
     if request.GET.get("format") == "csv":
+        query = "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "format")
+        trail.add([trail.event(AuditEvent.Action.EXPORT, f"reports.{slug}", detail=query)])
         return csv_response(report, answer, args)
+    trail.read_rows(f"reports.{slug}", answer.get("rows", []))
     params = {k: v for k, v in request.GET.items() if k != "format"}
     rows = drill_links(answer, params) if slug == "ar-aging" else answer.get("rows", answer.get("drugs", []))
     context.update(

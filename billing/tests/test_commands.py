@@ -1,10 +1,8 @@
 import datetime
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing import commands
@@ -12,7 +10,7 @@ from billing.models import CreditNote, Invoice, InvoiceLine, Payment
 from billing.tests.factories import PayerFactory, ServiceFactory
 from clinical.tests.factories import EncounterFactory, PatientFactory
 from hmis.errors import Conflict, InvalidInput, NotFound
-from hmis.testing import on_stack
+from hmis.testing import in_parallel, on_stack
 
 
 def make_invoice(*, lines=None, issue=False, **kwargs):
@@ -156,29 +154,12 @@ class TestLifecycle:
             Invoice.objects.filter(pk=invoice.pk).update(amount_paid=Decimal("100.01"))
 
 
-def _in_parallel(count: int, work):
-    """Run `work(i)` in `count` threads at once, each on its own database connection."""
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        try:
-            barrier.wait(timeout=30)
-            return work(i)
-        except Exception as exc:  # noqa: BLE001 (the caller inspects each outcome)
-            return exc
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
-
-
 @on_stack
 def test_ten_parallel_issues_get_ten_distinct_consecutive_numbers():
     drafts = [make_invoice() for _ in range(10)]
     year = timezone.localdate().year
 
-    results = _in_parallel(10, lambda i: commands.invoice_issue(invoice_id=drafts[i].pk).number)
+    results = in_parallel(10, lambda i: commands.invoice_issue(invoice_id=drafts[i].pk).number)
 
     assert all(isinstance(r, str) for r in results), results
     assert sorted(results) == [f"INV-{year}-{n:06d}" for n in range(1, 11)]
@@ -188,7 +169,7 @@ def test_ten_parallel_issues_get_ten_distinct_consecutive_numbers():
 def test_two_parallel_payments_that_together_overpay_are_not_both_accepted():
     invoice = make_invoice(issue=True)
 
-    results = _in_parallel(
+    results = in_parallel(
         2, lambda i: commands.payment_record(invoice_id=invoice.pk, amount=Decimal("60"), method="cash")
     )
 

@@ -3,11 +3,38 @@
 from rest_framework import status, viewsets
 from rest_framework.response import Response
 
+from hmis.api import idempotency
+from hmis.audit import trail
+from hmis.audit.models import AuditEvent
+
+
+class AuditedReads:
+    """Records who was shown which rows: each object of a list page, and each object retrieved."""
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        trail.read(AuditEvent.Action.LIST, page if page is not None else queryset)
+        return page
+
+    def get_object(self):
+        instance = super().get_object()
+        trail.read_one(instance)
+        return instance
+
 
 class CommandViewSet(viewsets.GenericViewSet):
-    """`serializer_class` describes output; `input_serializer` describes what POST takes."""
+    """`serializer_class` describes output; `input_serializer` describes what POST takes.
+
+    A POST with an `Idempotency-Key` header runs at most once per key (see hmis.api.idempotency).
+    """
 
     input_serializer = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
+        if request.method == "POST" and idempotency.HEADER in request.headers:
+            # DRF's dispatch looks the handler up after initial(): this wraps the one about to run.
+            self.post = idempotency.idempotent(self.post)
 
     def validated(self, serializer_class=None, *, partial: bool = False) -> dict:
         serializer = (serializer_class or self.input_serializer)(data=self.request.data, partial=partial)

@@ -7,16 +7,18 @@ from hmis.events import outbox
 
 
 def _receiver(projections: tuple[str, ...], source: str, wanted):
-    def on_change(sender, instance, update_fields=None, **kwargs):
-        names = tuple(name for name in projections if wanted(name, source, instance, update_fields))
+    def on_change(sender, instance, update_fields=None, created=False, **kwargs):
+        names = tuple(name for name in projections if wanted(name, source, instance, update_fields, created))
         outbox.record(names, source, instance.pk)
 
     return on_change
 
 
-def connect(dirtied_by: dict[str, tuple[str, ...]], wanted=lambda name, source, instance, fields: True) -> None:
+def connect(
+    dirtied_by: dict[str, tuple[str, ...]], wanted=lambda name, source, instance, fields, created: True
+) -> None:
     """dirtied_by: {"app_label.Model": (projection names)} (see reports.projections.dirtied_by);
-    wanted(name, source, instance, update_fields) filters them per change (reports.projections.wanted)."""
+    wanted(name, source, instance, update_fields, created) filters them per change (reports.projections.wanted)."""
     for label, projections in dirtied_by.items():
         model = apps.get_model(label)
         handler = _receiver(projections, label.lower(), wanted)

@@ -15,8 +15,7 @@ from billing.tests.factories import PayerFactory, ServiceFactory
 from clinical import commands as clinical
 from clinical.models import Diagnosis, Encounter, LabResult, Patient
 from clinical.tests.factories import EncounterFactory, PatientFactory, UserFactory
-from hmis.models import ApiClient
-from pharmacy import commands as pharmacy
+from hmis.tests import data
 from pharmacy.models import Prescription, StockBatch
 
 pytestmark = pytest.mark.django_db
@@ -30,44 +29,7 @@ def staff(client):
 
 @pytest.fixture
 def one_of_each():
-    encounter = EncounterFactory()
-    clinical.diagnosis_record(encounter_id=encounter.pk, code="I10", is_primary=True)
-    clinical.allergy_record(patient_id=encounter.patient_id, substance="Latex", severity="mild")
-    clinical.vitals_record(encounter_id=encounter.pk, pulse=80)
-    clinical.lab_result_record(encounter_id=encounter.pk, test="2823-3", value=Decimal("4.2"))
-    invoice = billing.invoice_create(
-        patient_id=encounter.patient_id, payer_id=PayerFactory().pk, lines=[{"service": ServiceFactory().pk}]
-    )
-    billing.invoice_issue(invoice_id=invoice.pk)
-    billing.payment_record(invoice_id=invoice.pk, amount=Decimal("10"), method="cash")
-    billing.credit_note_create(invoice_id=invoice.pk, amount=Decimal("5"), reason="x")
-    ApiClient.objects.create(name="lab", user=UserFactory(), key_prefix="abcdefgh", key_hash="0" * 64)
-    drug = pharmacy.drug_create(
-        code="PARA",
-        generic_name="Paracetamol",
-        form="tablet",
-        strength="500 mg",
-        unit="tablet",
-        unit_price=Decimal("0.10"),
-        ingredients=["paracetamol"],
-    )
-    pharmacy.stock_receive(
-        drug_id=drug.pk,
-        lot_number="L1",
-        expiry_date=datetime.date.today() + datetime.timedelta(days=90),
-        quantity=50,
-        unit_cost=Decimal("0.02"),
-    )
-    prescription = pharmacy.prescription_create(
-        encounter_id=encounter.pk,
-        drug_id=drug.pk,
-        dose="1 g",
-        frequency="qid",
-        duration_days=3,
-        quantity=12,
-        prescriber=UserFactory(),
-    )
-    pharmacy.medication_dispense(prescription_id=prescription.pk, quantity=4)
+    return data.one_of_each()
 
 
 def test_every_changelist_add_and_change_page_renders(staff, one_of_each):

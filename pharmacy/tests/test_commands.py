@@ -10,11 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billing.models import Invoice
-from billing.tests.test_commands import _in_parallel
 from clinical import commands as clinical
 from clinical.tests.factories import EncounterFactory, UserFactory
 from hmis.errors import Conflict, InvalidInput
-from hmis.testing import on_stack
+from hmis.testing import in_parallel, on_stack
 from pharmacy import commands, queries
 from pharmacy.models import Dispense, Prescription, StockBatch, StockMovement
 
@@ -282,7 +281,7 @@ def test_twenty_parallel_dispenses_of_the_last_ten_units_sell_exactly_ten():
     receive(drug, "LAST-B", 80, 4)
     prescriptions = [prescribe(drug, quantity=1) for _ in range(20)]
 
-    results = _in_parallel(20, lambda i: commands.medication_dispense(prescription_id=prescriptions[i].pk))
+    results = in_parallel(20, lambda i: commands.medication_dispense(prescription_id=prescriptions[i].pk))
 
     dispensed = [r for r in results if isinstance(r, Dispense)]
     refused = [r for r in results if isinstance(r, Conflict)]

@@ -17,6 +17,7 @@ REGISTRY: dict[str, Projection] = {
         # Each history before its recent view, whose window starts at the history's last refresh.
         ar_aging.PROJECTION,
         ar_aging.LEDGER,
+        ar_aging.LEDGER_RECENT,
         revenue.HISTORY,
         revenue.PROJECTION,
         diagnosis_trends.HISTORY,
@@ -36,11 +37,11 @@ def get(name: str) -> Projection:
     return REGISTRY[name]
 
 
-def wanted(name: str, source: str, instance, update_fields=None) -> bool:
+def wanted(name: str, source: str, instance, update_fields=None, created=False) -> bool:
     """Does the change of `instance` (of `source`, "app_label.model"; `update_fields` as saved, None for
-    a whole save or a delete) concern projection `name`?"""
+    a whole save or a delete; `created` for a new row) concern projection `name`?"""
     wants = REGISTRY[name].wants
-    return wants is None or wants(source, instance, update_fields)
+    return wants is None or wants(source, instance, update_fields, created)
 
 
 def dirtied_by() -> dict[str, tuple[str, ...]]:

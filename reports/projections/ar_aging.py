@@ -15,40 +15,70 @@ import itertools
 
 from django.utils import timezone
 
+from reports.projections import window
 from reports.projections.base import Projection, View, cents, rows
 
 DEFAULT_RANGES = (30, 60, 90, 120)
 OPEN_STATUSES = "('issued', 'partially_paid', 'paid')"
 
-ENTRIES_SELECT = f"""
+_ENTRIES = f"""
 WITH inv AS (
     SELECT i.id, i.number, i.patient_id, p.family_name || ', ' || p.given_name AS patient_name, p.mrn,
            i.payer_id, y.name AS payer_name, i.posting_date, i.due_date, i.total
     FROM billing_invoice i
     JOIN clinical_patient p ON p.id = i.patient_id
     JOIN billing_payer y ON y.id = i.payer_id
-    WHERE i.status IN {OPEN_STATUSES}
+    WHERE i.status IN {OPEN_STATUSES}{{recent_invoices}}
 )
 SELECT 'i' || inv.id AS entry, inv.id AS invoice_id, inv.number, inv.patient_id, inv.patient_name, inv.mrn,
        inv.payer_id, inv.payer_name, inv.posting_date, inv.due_date, inv.posting_date AS entry_date,
        'invoiced'::text AS kind, inv.total AS amount
-FROM inv
+FROM inv{{since_posted}}
 UNION ALL
 SELECT 'p' || m.id, inv.id, inv.number, inv.patient_id, inv.patient_name, inv.mrn, inv.payer_id, inv.payer_name,
        inv.posting_date, inv.due_date, m.paid_on, 'paid', -m.amount
-FROM billing_payment m JOIN inv ON inv.id = m.invoice_id
+FROM billing_payment m JOIN inv ON inv.id = m.invoice_id{{since_paid}}
 UNION ALL
 SELECT 'c' || c.id, inv.id, inv.number, inv.patient_id, inv.patient_name, inv.mrn, inv.payer_id, inv.payer_name,
        inv.posting_date, inv.due_date, c.credited_on, 'credited', -c.amount
-FROM billing_creditnote c JOIN inv ON inv.id = c.invoice_id
+FROM billing_creditnote c JOIN inv ON inv.id = c.invoice_id{{since_credited}}
 """
 
+
+def entries_select(since: str = "") -> str:
+    """The ledger's SELECT; with `since` (SQL for a date), only the entries dated from then on."""
+    parts = dict.fromkeys(("{recent_invoices}", "{since_posted}", "{since_paid}", "{since_credited}"), "")
+    if since:
+        parts["{recent_invoices}"] = f"""
+      AND i.id IN (SELECT id FROM billing_invoice WHERE posting_date >= {since}
+                   UNION SELECT invoice_id FROM billing_payment WHERE paid_on >= {since}
+                   UNION SELECT invoice_id FROM billing_creditnote WHERE credited_on >= {since})"""
+        parts["{since_posted}"] = f" WHERE inv.posting_date >= {since}"
+        parts["{since_paid}"] = f" WHERE m.paid_on >= {since}"
+        parts["{since_credited}"] = f" WHERE c.credited_on >= {since}"
+    select = _ENTRIES
+    for placeholder, text in parts.items():
+        select = select.replace(placeholder, text)
+    return select
+
+
+LEDGER_NAME = "ar_ledger"
+
+# The ledger in two (reports/projections/window.py): every entry, refreshed for changes dated before
+# today; and the entries from the last refresh day on, which follows every write.
 ENTRIES = View(
     name="reports_ar_entries",
-    select=ENTRIES_SELECT,
+    select=entries_select(),
     unique=("entry",),
     indexes=(("invoice_id",), ("payer_id",), ("patient_id",), ("posting_date",)),
+    held=f"entry_date < {window.cutoff_sql(LEDGER_NAME)}",
 )
+RECENT_ENTRIES = View(
+    name="reports_ar_entries_recent",
+    select=entries_select(window.cutoff_sql(LEDGER_NAME)),
+    unique=("entry",),
+)
+LEDGER_SOURCE = window.union(ENTRIES.name, RECENT_ENTRIES.name, "entry_date", LEDGER_NAME)
 
 OPEN = View(
     name="reports_ar_open",
@@ -175,15 +205,32 @@ class ArAging(Projection):
         return {"summary": summary}
 
 
-PROJECTION = ArAging(
-    name="ar_aging",
-    title="AR aging",
-    views=(OPEN,),
-    sources=("billing.Invoice", "billing.Payment", "billing.CreditNote", "billing.Payer"),
-)
-LEDGER = Projection(
-    name="ar_ledger",
-    title="AR ledger",
-    views=(ENTRIES,),
-    sources=("billing.Invoice", "billing.Payment", "billing.CreditNote", "billing.Payer", "clinical.Patient"),
+SOURCES = ("billing.Invoice", "billing.Payment", "billing.CreditNote", "billing.Payer", "clinical.Patient")
+BALANCE_ONLY = frozenset({"amount_paid", "amount_credited", "status"})
+
+
+def _not_a_draft(source: str, instance, update_fields, created=False) -> bool:
+    """Drafts are in no AR view (their lines and totals change until they are issued)."""
+    return not (source == "billing.invoice" and instance.status == "draft")
+
+
+def _dated_before_today(source: str, instance, update_fields, created=False) -> bool:
+    """Does this change touch an entry only the ledger's history holds?"""
+    if source == "billing.invoice":
+        # A payment or credit changes the invoice's balance and status, not its 'invoiced' entry.
+        balance_only = update_fields is not None and set(update_fields) <= BALANCE_ONLY
+        return instance.status != "draft" and window.before_today(instance.posting_date) and not balance_only
+    if source == "billing.payment":
+        return window.before_today(instance.paid_on)
+    if source == "billing.creditnote":
+        return window.before_today(instance.credited_on)
+    if source == "clinical.patient":  # a patient registered today has no entries before today
+        return window.before_today(instance.created_at)
+    return not created  # a renamed payer is on its entries; a new one has none
+
+
+PROJECTION = ArAging(name="ar_aging", title="AR aging", views=(OPEN,), sources=SOURCES[:4], wants=_not_a_draft)
+LEDGER = Projection(name=LEDGER_NAME, title="AR ledger", views=(ENTRIES,), sources=SOURCES, wants=_dated_before_today)
+LEDGER_RECENT = Projection(
+    name="ar_ledger_recent", title="AR ledger (recent)", views=(RECENT_ENTRIES,), sources=SOURCES, wants=_not_a_draft
 )

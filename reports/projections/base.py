@@ -30,6 +30,9 @@ class View:
     select: str  # the SELECT that defines it (also run live by reconciliation)
     unique: tuple[str, ...]  # the unique index REFRESH ... CONCURRENTLY needs
     indexes: tuple[tuple[str, ...], ...] = ()
+    # The rows readers take from this view, when not all (a history view: those before the cutoff, see
+    # reports/projections/window.py). Reconciliation compares only these.
+    held: str = ""
 
     def create_sql(self) -> str:
         parts = [
@@ -52,8 +55,8 @@ class Projection:
     sources: tuple[str, ...]  # "app_label.Model" whose saves/deletes dirty this projection
     title: str = ""
     summary_keys: tuple[str, ...] = field(default=())
-    # wants(source, instance, update_fields) -> does this change concern the projection? (None: every
-    # change does.)
+    # wants(source, instance, update_fields, created) -> does this change concern the projection? (None:
+    # every change does.)
     wants: Callable[[str, object, object], bool] | None = None
 
     def build_summary(self, cursor) -> dict[str, dict]:

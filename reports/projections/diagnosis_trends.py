@@ -28,6 +28,7 @@ MONTHLY = View(
     select=_MONTHLY.replace("{since}", ""),
     unique=("month", "code", "department_id"),
     indexes=(("month",), ("code",), ("department_id",)),
+    held=f"month < {window.month_of(window.cutoff_sql(HISTORY_NAME))}",
 )
 RECENT = View(
     name="reports_diagnosis_recent",
@@ -64,14 +65,14 @@ SOURCES = ("clinical.Diagnosis", "clinical.Encounter", "clinical.Department")
 UNSEEN_FIELDS = frozenset({"status", "ended_at", "resolved_at"})
 
 
-def _dated_before_today(source: str, instance, update_fields) -> bool:
+def _dated_before_today(source: str, instance, update_fields, created=False) -> bool:
     if update_fields is not None and set(update_fields) <= UNSEEN_FIELDS:
         return False
     if source == "clinical.diagnosis":
         return window.before_today(instance.recorded_at)
     if source == "clinical.encounter":  # its diagnoses are recorded after it starts
         return window.before_today(instance.started_at)
-    return True
+    return not created  # a renamed department is on every month; a new one on none
 
 
 PROJECTION = DiagnosisTrends(name="diagnosis_trends", title="Diagnosis trends", views=(RECENT,), sources=SOURCES)

@@ -180,7 +180,7 @@ interacting AS (  -- one row per course and ingredient the interaction table nam
 )
 
 
-def _changes_alerts(source: str, instance, update_fields) -> bool:
+def _changes_alerts(source: str, instance, update_fields, created=False) -> bool:
     """Dispensing moves a prescription between active, partly and fully dispensed, all of which count as
     prescribed here; only a cancellation (or any other change) can change the alerts."""
     if source == "pharmacy.prescription" and update_fields is not None:

@@ -75,6 +75,7 @@ DAILY = View(
     select=daily_select(),
     unique=("day", "department_id", "service_id", "payer_id"),
     indexes=(("department_id",), ("payer_id",)),
+    held=f"day < {window.cutoff_sql(HISTORY_NAME)}",
 )
 RECENT = View(
     name="reports_revenue_recent",
@@ -95,6 +96,7 @@ FROM {DAILY.name} WHERE day < date_trunc('month', current_date)
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 """,
     unique=("day", "department_id", "service_id", "payer_id"),
+    held=f"day < {window.month_of(window.cutoff_sql(HISTORY_NAME))}",
 )
 
 # Every day, read from both daily views (history before the cutoff, recent from it on).
@@ -185,18 +187,18 @@ SOURCES = (
 BALANCE_ONLY = frozenset({"amount_paid", "amount_credited", "status"})
 
 
-def _dated_before_today(source: str, instance, update_fields) -> bool:
+def _dated_before_today(source: str, instance, update_fields, created=False) -> bool:
     """Does this change touch a day the history view alone holds? (Names touch every day.)"""
-    if source == "billing.invoice":
+    if source == "billing.invoice":  # (drafts are in no view)
         balance_only = update_fields is not None and set(update_fields) <= BALANCE_ONLY
-        return window.before_today(instance.posting_date) and not balance_only
+        return instance.status != "draft" and window.before_today(instance.posting_date) and not balance_only
     if source == "billing.payment":
         return window.before_today(instance.paid_on)
     if source == "billing.creditnote":
         return window.before_today(instance.credited_on)
     # Lines change only while their invoice is a draft, which the views leave out (issuing saves the
-    # invoice itself); names (services, payers, departments) appear on every day.
-    return source != "billing.invoiceline"
+    # invoice itself); a renamed service, payer or department appears on every day (a new one on none).
+    return source != "billing.invoiceline" and not created
 
 
 PROJECTION = Revenue(name="revenue", title="Revenue", views=(RECENT,), sources=SOURCES)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from reports import store
-from reports.projections.ar_aging import DEFAULT_RANGES, ENTRIES, aging_sql, bucket_names, open_aging_sql
+from reports.projections.ar_aging import DEFAULT_RANGES, LEDGER_SOURCE, aging_sql, bucket_names, open_aging_sql
 from reports.projections.base import from_cents, rows
 from reports.queries.common import from_redis, from_view, log, redis_meta
 
@@ -63,12 +63,13 @@ def ar_aging(
     return {**header, **from_view(projection, query)}
 
 
-def _aging_sql(as_of, basis, ranges, group_by, filters, patient_id) -> tuple[str, str]:
+def _aging_sql(as_of, basis, ranges, group_by, filters, patient_id) -> tuple[str, str | tuple[str, ...]]:
     """(SQL, projection): today by payer or overall from the open-balances view, which follows every
     write; any other date, or by patient or invoice, from the ledger."""
     if as_of == timezone.localdate() and group_by in ("payer", "all") and patient_id is None:
         return open_aging_sql(group_by=group_by, basis=basis, ranges=ranges, filters=filters), "ar_aging"
-    return aging_sql(ENTRIES.name, group_by=group_by, basis=basis, ranges=ranges, filters=filters), "ar_ledger"
+    ledger = aging_sql(LEDGER_SOURCE, group_by=group_by, basis=basis, ranges=ranges, filters=filters)
+    return ledger, ("ar_ledger", "ar_ledger_recent")
 
 
 def _ar_row(row: dict, buckets: list[str]) -> dict:

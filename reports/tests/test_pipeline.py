@@ -81,7 +81,12 @@ def test_with_the_broker_down_writes_succeed_and_the_outbox_drains_when_it_retur
     finally:
         stack_ctl("start-redis")
     # Nothing was enqueued for those 50 writes: the worker's beat sweep finds their outbox events.
-    wait_until(lambda: redis_outstanding_cents() == 6000, timeout=60, message="outbox to drain")
+    wait_until(
+        lambda: redis_outstanding_cents() == 6000,
+        timeout=60,
+        message="outbox to drain",
+        describe=lambda: f"outstanding {redis_outstanding_cents()}, state {list(ProjectionState.objects.values())}",
+    )
     run = reconcile("ar_aging")
     assert not run.drift, run.as_dict()
 
@@ -222,7 +227,8 @@ def test_ar_aging_buckets_equal_an_independent_calculation_at_three_as_of_dates(
                 invoice_id=invoice.pk, amount=Decimal(credit), reason="adj", credited_on=today - credit_ago * day
             )
     refresh.refresh("ar_aging")
-    refresh.refresh("ar_ledger")  # other dates than today come from the ledger
+    refresh.refresh("ar_ledger")  # other dates than today come from the ledger: its history, then
+    refresh.refresh("ar_ledger_recent")  # the entries from the history's cutoff on
     invoices = list(Invoice.objects.prefetch_related("payments", "credit_notes"))
 
     for as_of in (today, today - 30 * day, today - 100 * day):

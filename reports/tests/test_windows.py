@@ -39,7 +39,7 @@ def test_todays_writes_leave_the_history_views_alone_and_old_dated_ones_dirty_th
     billing.payment_record(invoice_id=today.pk, amount=Decimal("40.00"), method="cash")
     # A payment today on an invoice from last month is dated today: the recent view's business too.
     old = issued("50.00", TODAY - 40 * DAY)
-    encounter = EncounterFactory()  # (a new department: its name is on every day of the history)
+    encounter = EncounterFactory()
     history_before, diagnoses_before = events("revenue_history"), events("diagnosis_history")
     billing.payment_record(invoice_id=old.pk, amount=Decimal("10.00"), method="cash")
     clinical.diagnosis_record(encounter_id=encounter.pk, code="I10")

@@ -1,0 +1,63 @@
+"""Schemathesis against /api/schema/: every operation, valid and invalid inputs, as an admin API client.
+
+No response may be a 5xx, and every response must match the schema (status code, content type, body,
+headers). Bounded: FUZZ_EXAMPLES examples per operation and mode, derandomized so CI runs are repeatable.
+"""
+
+import os
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+
+
+# Loaded while collecting (Django is set up by then; serving the schema touches no database).
+schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+schema.config.generation.update(
+    modes=[schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE],
+    max_examples=FUZZ_EXAMPLES,
+    deterministic=True,
+    database="none",
+)
+
+
+@pytest.fixture
+def connections_kept_open():
+    """The WSGI app closes database connections at the end of each request, which would end the test's
+    transaction; Django's own test client disconnects these receivers the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def admin_key(api_as):
+    return api_as("admin")._credentials["HTTP_AUTHORIZATION"]
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(deadline=None, suppress_health_check=list(HealthCheck), max_examples=FUZZ_EXAMPLES)
+def test_the_api_never_fails_and_always_matches_its_schema(case, admin_key, connections_kept_open):
+    case.call_and_validate(headers={"Authorization": admin_key}, checks=CHECKS)
