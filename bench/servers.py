@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE_URL = f"http://127.0.0.1:{PORT}"
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 LOG_DIR = ROOT / ".stack" / "bench"
 
 
@@ -23,6 +24,10 @@ def production_env(**extra: str) -> dict[str, str]:
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-" + "x" * 50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "INFO",
+        # As deployed: TLS ends at a proxy that says so (the load generators send X-Forwarded-Proto).
+        "DJANGO_BEHIND_TLS_PROXY": "1",
+        # Far above what the benchmark asks, so that every request is counted and none refused.
+        "API_THROTTLE_RATE": "1000000/min",
     }
     env.update(extra)
     return env

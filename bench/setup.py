@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connections, transaction
 from django.utils import timezone
 
+from bench.servers import PROXY_HEADERS
 from billing.models import Invoice, Payer, Service
 from clinical.models import Encounter, Patient
 from hmis.models import KEY_PREFIX_LENGTH, ApiClient, hash_key
@@ -99,8 +100,8 @@ def prepare(*, scale: float) -> dict:
     patients = list(Patient.objects.using("default").order_by("id").values_list("id", flat=True)[:1000])
     today = timezone.localdate()
     year_ago = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
-    api = {"Authorization": f"Api-Key {key}", "Accept": "application/json"}
-    page = {"Cookie": cookie, "Accept": "text/html"}
+    api = {"Authorization": f"Api-Key {key}", "Accept": "application/json", **PROXY_HEADERS}
+    page = {"Cookie": cookie, "Accept": "text/html", **PROXY_HEADERS}
     return {
         "api_key": key,
         "data": {

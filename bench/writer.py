@@ -41,6 +41,7 @@ class Client:
             "Authorization": f"Api-Key {key}",
             "Content-Type": "application/json",
             "Accept": "application/json",
+            "X-Forwarded-Proto": "https",  # as behind the TLS proxy
         }
 
     def post(self, path: str, body: dict) -> tuple[int, dict, float]:

@@ -139,6 +139,8 @@ def refresh(name: str, *, force: bool = False, later=None) -> dict:
                 if delay <= settings.PROJECTION_SWEEP_SECONDS:
                     later(name, delay)
                 break
+    if refreshes and projection.then:
+        refresh(projection.then, force=True)
     if refreshes:
         rebuild_dashboard()
     return {"projection": name, "refreshes": refreshes, "status": "fresh"}

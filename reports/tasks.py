@@ -31,14 +31,8 @@ def reage_summaries() -> dict:
     """Just after midnight: AR ages and stock expires with the calendar, and yesterday moves from the recent
     views into the history views (reports/projections/window.py): refresh those, then rebuild the rest."""
     results = {"pharmacy_stock": refresh.refresh("pharmacy_stock", force=True)}
-    pairs = (
-        ("ar_ledger", "ar_ledger_recent"),
-        ("revenue_history", "revenue"),
-        ("diagnosis_history", "diagnosis_trends"),
-    )
-    for history, recent in pairs:
+    for history in ("ar_ledger", "revenue_history", "diagnosis_history"):  # each refreshes its recent partner
         results[history] = refresh.refresh(history, force=True)
-        results[recent] = refresh.refresh(recent, force=True)
     results["ar_aging"] = refresh.rebuild_summary("ar_aging")
     refresh.rebuild_dashboard()
     return results

@@ -230,7 +230,14 @@ def _dated_before_today(source: str, instance, update_fields, created=False) -> 
 
 
 PROJECTION = ArAging(name="ar_aging", title="AR aging", views=(OPEN,), sources=SOURCES[:4], wants=_not_a_draft)
-LEDGER = Projection(name=LEDGER_NAME, title="AR ledger", views=(ENTRIES,), sources=SOURCES, wants=_dated_before_today)
+LEDGER = Projection(
+    name=LEDGER_NAME,
+    title="AR ledger",
+    views=(ENTRIES,),
+    sources=SOURCES,
+    wants=_dated_before_today,
+    then="ar_ledger_recent",
+)
 LEDGER_RECENT = Projection(
     name="ar_ledger_recent", title="AR ledger (recent)", views=(RECENT_ENTRIES,), sources=SOURCES, wants=_not_a_draft
 )

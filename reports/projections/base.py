@@ -57,7 +57,10 @@ class Projection:
     summary_keys: tuple[str, ...] = field(default=())
     # wants(source, instance, update_fields, created) -> does this change concern the projection? (None:
     # every change does.)
-    wants: Callable[[str, object, object], bool] | None = None
+    wants: Callable[[str, object, object, bool], bool] | None = None
+    # A projection to refresh right after this one: a history view's recent partner, whose window starts
+    # at the history's last refresh and whose summary reads both (reports/projections/window.py).
+    then: str = ""
 
     def build_summary(self, cursor) -> dict[str, dict]:
         """{redis key part: {field: value}} computed from the (just refreshed) views. Values are ints/strs."""

@@ -82,4 +82,5 @@ HISTORY = Projection(
     views=(MONTHLY,),
     sources=SOURCES,
     wants=_dated_before_today,
+    then="diagnosis_trends",
 )

@@ -208,4 +208,5 @@ HISTORY = Projection(
     views=(DAILY, MONTHLY),
     sources=SOURCES,
     wants=_dated_before_today,
+    then="revenue",
 )
