@@ -78,7 +78,11 @@ class Processes:
         self.stop_worker()
         self.worker = self._spawn(
             "worker",
+            # At a lower CPU priority than the web workers, as in the Procfile: refreshes yield to requests.
             [
+                "nice",
+                "-n",
+                "10",
                 str(VENV_BIN / "celery"),
                 "-A",
                 "hmis",
