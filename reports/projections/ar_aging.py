@@ -49,10 +49,7 @@ def entries_select(since: str = "") -> str:
     """The ledger's SELECT; with `since` (SQL for a date), only the entries dated from then on."""
     parts = dict.fromkeys(("{recent_invoices}", "{since_posted}", "{since_paid}", "{since_credited}"), "")
     if since:
-        parts["{recent_invoices}"] = f"""
-      AND i.id IN (SELECT id FROM billing_invoice WHERE posting_date >= {since}
-                   UNION SELECT invoice_id FROM billing_payment WHERE paid_on >= {since}
-                   UNION SELECT invoice_id FROM billing_creditnote WHERE credited_on >= {since})"""
+        parts["{recent_invoices}"] = f"\n      AND i.id IN {window.invoices_touched_since(since)}"
         parts["{since_posted}"] = f" WHERE inv.posting_date >= {since}"
         parts["{since_paid}"] = f" WHERE m.paid_on >= {since}"
         parts["{since_credited}"] = f" WHERE c.credited_on >= {since}"
@@ -206,7 +203,6 @@ class ArAging(Projection):
 
 
 SOURCES = ("billing.Invoice", "billing.Payment", "billing.CreditNote", "billing.Payer", "clinical.Patient")
-BALANCE_ONLY = frozenset({"amount_paid", "amount_credited", "status"})
 
 
 def _not_a_draft(source: str, instance, update_fields, created=False) -> bool:
@@ -216,14 +212,9 @@ def _not_a_draft(source: str, instance, update_fields, created=False) -> bool:
 
 def _dated_before_today(source: str, instance, update_fields, created=False) -> bool:
     """Does this change touch an entry only the ledger's history holds?"""
-    if source == "billing.invoice":
-        # A payment or credit changes the invoice's balance and status, not its 'invoiced' entry.
-        balance_only = update_fields is not None and set(update_fields) <= BALANCE_ONLY
-        return instance.status != "draft" and window.before_today(instance.posting_date) and not balance_only
-    if source == "billing.payment":
-        return window.before_today(instance.paid_on)
-    if source == "billing.creditnote":
-        return window.before_today(instance.credited_on)
+    billing = window.billing_dated_before_today(source, instance, update_fields)
+    if billing is not None:
+        return billing
     if source == "clinical.patient":  # a patient registered today has no entries before today
         return window.before_today(instance.created_at)
     return not created  # a renamed payer is on its entries; a new one has none

@@ -53,10 +53,7 @@ def daily_select(since: str = "") -> str:
     since then, payments and credits made since then (on any invoice)."""
     recent_invoices = since_posted = since_paid = since_credited = ""
     if since:
-        recent_invoices = f"""
-      AND i.id IN (SELECT id FROM billing_invoice WHERE posting_date >= {since}
-                   UNION SELECT invoice_id FROM billing_payment WHERE paid_on >= {since}
-                   UNION SELECT invoice_id FROM billing_creditnote WHERE credited_on >= {since})"""
+        recent_invoices = f"\n      AND i.id IN {window.invoices_touched_since(since)}"
         since_posted = f" WHERE posting_date >= {since}"
         since_paid = f" AND p.paid_on >= {since}"
         since_credited = f" AND c.credited_on >= {since}"
@@ -182,20 +179,11 @@ SOURCES = (
 )
 
 
-# Saves of an invoice that leave its revenue rows as they are: payments and credits change only its
-# balance and status among issued / partially paid / paid, all of which the views count alike.
-BALANCE_ONLY = frozenset({"amount_paid", "amount_credited", "status"})
-
-
 def _dated_before_today(source: str, instance, update_fields, created=False) -> bool:
     """Does this change touch a day the history view alone holds? (Names touch every day.)"""
-    if source == "billing.invoice":  # (drafts are in no view)
-        balance_only = update_fields is not None and set(update_fields) <= BALANCE_ONLY
-        return instance.status != "draft" and window.before_today(instance.posting_date) and not balance_only
-    if source == "billing.payment":
-        return window.before_today(instance.paid_on)
-    if source == "billing.creditnote":
-        return window.before_today(instance.credited_on)
+    billing = window.billing_dated_before_today(source, instance, update_fields)
+    if billing is not None:
+        return billing
     # Lines change only while their invoice is a draft, which the views leave out (issuing saves the
     # invoice itself); a renamed service, payer or department appears on every day (a new one on none).
     return source != "billing.invoiceline" and not created

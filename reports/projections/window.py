@@ -58,3 +58,28 @@ def union(history: str, recent: str, column: str, history_projection: str, *, mo
         f"(SELECT * FROM {history} WHERE {column} < {cutoff} "
         f"UNION ALL SELECT * FROM {recent} WHERE {column} >= {cutoff})"
     )
+
+
+def invoices_touched_since(since: str) -> str:
+    """SQL: the ids of invoices with an entry dated from `since` on (posted, paid or credited then)."""
+    return f"""(SELECT id FROM billing_invoice WHERE posting_date >= {since}
+                   UNION SELECT invoice_id FROM billing_payment WHERE paid_on >= {since}
+                   UNION SELECT invoice_id FROM billing_creditnote WHERE credited_on >= {since})"""
+
+
+# Saves of an invoice that leave its history rows as they are: payments and credits change only its
+# balance and its status among issued / partially paid / paid, all of which the billing views count alike.
+BALANCE_ONLY = frozenset({"amount_paid", "amount_credited", "status"})
+
+
+def billing_dated_before_today(source: str, instance, update_fields) -> bool | None:
+    """For an invoice, payment or credit note: does the change touch a day only a billing history view
+    holds? (Drafts are in no view.) None for other sources, which the caller decides."""
+    if source == "billing.invoice":
+        balance_only = update_fields is not None and set(update_fields) <= BALANCE_ONLY
+        return instance.status != "draft" and before_today(instance.posting_date) and not balance_only
+    if source == "billing.payment":
+        return before_today(instance.paid_on)
+    if source == "billing.creditnote":
+        return before_today(instance.credited_on)
+    return None
