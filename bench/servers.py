@@ -36,26 +36,29 @@ def production_env(**extra: str) -> dict[str, str]:
 class Processes:
     """Starts and stops gunicorn and the worker; their logs go to .stack/bench/."""
 
-    def __init__(self, workers: int = 4):
-        self.workers = workers
+    def __init__(self, workers: int = 4, *, port: int = PORT, name: str = "web", cpus: str = ""):
+        # cpus: a taskset list ("0", "1") to run the web pool and the worker on (bench/topology.py)
+        self.workers, self.port, self.name, self.cpus = workers, port, name, cpus
         self.web: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
         LOG_DIR.mkdir(parents=True, exist_ok=True)
 
     def _spawn(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
         log = open(LOG_DIR / f"{name}.log", "ab")  # noqa: SIM115 (kept open for the child's lifetime)
+        if self.cpus:
+            argv = ["taskset", "-c", self.cpus, *argv]
         return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
 
     def start_web(self, **env: str) -> None:
         self.stop_web()
-        (LOG_DIR / "web.log").unlink(missing_ok=True)
+        (LOG_DIR / f"{self.name}.log").unlink(missing_ok=True)
         self.web = self._spawn(
-            "web",
+            self.name,
             [
                 str(VENV_BIN / "gunicorn"),
                 "hmis.wsgi:application",
                 "--bind",
-                f"127.0.0.1:{PORT}",
+                f"127.0.0.1:{self.port}",
                 "--workers",
                 str(self.workers),
                 "--worker-class",
@@ -68,11 +71,11 @@ class Processes:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"{BASE_URL}/healthz", timeout=2):  # noqa: S310 (local URL)
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2):
                     return
             except OSError:
                 time.sleep(0.3)
-        raise RuntimeError(f"gunicorn did not answer on {BASE_URL}; see {LOG_DIR / 'web.log'}")
+        raise RuntimeError(f"gunicorn did not answer on port {self.port}; see {LOG_DIR / f'{self.name}.log'}")
 
     def start_worker(self, **env: str) -> None:
         self.stop_worker()

@@ -16,7 +16,7 @@ from django.db import connections
 from django.utils import timezone
 
 from hmis.routing import lsn as lsn_mod
-from reports import dashboard, store
+from reports import dashboard, increments, store
 from reports.projections import REGISTRY, get
 from reports.projections.base import Projection
 
@@ -78,12 +78,21 @@ def _build_and_store(cursor, projection: Projection, *, refreshed_at, fresh_as_o
         return False
 
 
-def _refresh_once(cursor, projection: Projection) -> None:
+def _refresh_once(cursor, projection: Projection, *, full: bool) -> None:
+    """One refresh: views kept as tables recompute the keys touched since the last refresh (all of them
+    when `full`, reports/increments.py); materialized views are refreshed whole."""
     started = time.perf_counter()
+    previous = "" if full else state(cursor, projection.name)["snapshot"]
     cursor.execute("SELECT pg_current_snapshot()::text, statement_timestamp()")
     snapshot, snapshot_at = cursor.fetchone()
+    changes = None
+    if any(view.increment for view in projection.views):
+        changes = increments.changes_since(cursor, projection.name, previous)
     for view in projection.views:
-        cursor.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view.name}")
+        if view.increment:
+            increments.refresh(cursor, view, changes)
+        else:
+            cursor.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view.name}")
     cursor.execute(
         SAVE_STATE_SQL,
         {
@@ -121,7 +130,7 @@ def refresh(name: str, *, force: bool = False, later=None) -> dict:
                 while force or dirty(cursor, name)[0]:
                     if later is not None and not force and _too_soon(cursor, name, interval):
                         break
-                    _refresh_once(cursor, projection)
+                    _refresh_once(cursor, projection, full=force)
                     refreshes += 1
                     force = False
                     if later is not None:

@@ -168,11 +168,17 @@ def _active_refresh_pid():
 def test_a_worker_killed_during_a_refresh_leaves_the_projection_to_be_finished(celery_worker_process, request):
     issued_invoice("10.00")
     wait_until(lambda: revenue_today_cents() == 1000, timeout=30, message="first summary")
+    draft = billing.invoice_create(
+        patient_id=PatientFactory().pk,
+        payer_id=PayerFactory().pk,
+        lines=[{"service": ServiceFactory(price=Decimal("5.00")).pk}],
+    )
     holder = _lock_conn()
-    # The revenue view reads credit notes; issuing an invoice does not: the refresh it triggers waits.
-    holder.execute("LOCK TABLE billing_creditnote IN ACCESS EXCLUSIVE MODE")
+    # The revenue view reads departments (the AR views and issuing an invoice do not): the refresh that
+    # issuing triggers waits.
+    holder.execute("LOCK TABLE clinical_department IN ACCESS EXCLUSIVE MODE")
     try:
-        later = issued_invoice("5.00")  # its commit enqueues the refresh, which blocks on the lock
+        later = billing.invoice_issue(invoice_id=draft.pk)  # its commit enqueues the refresh, which blocks
         wait_until(
             lambda: _waiting_on_a_lock("REFRESH MATERIALIZED VIEW CONCURRENTLY reports_revenue_recent"),
             timeout=30,

@@ -16,7 +16,7 @@ import itertools
 from django.utils import timezone
 
 from reports.projections import window
-from reports.projections.base import Projection, View, cents, rows
+from reports.projections.base import CHANGES, Increment, Projection, View, cents, rows
 
 DEFAULT_RANGES = (30, 60, 90, 120)
 OPEN_STATUSES = "('issued', 'partially_paid', 'paid')"
@@ -28,7 +28,7 @@ WITH inv AS (
     FROM billing_invoice i
     JOIN clinical_patient p ON p.id = i.patient_id
     JOIN billing_payer y ON y.id = i.payer_id
-    WHERE i.status IN {OPEN_STATUSES}{{recent_invoices}}
+    WHERE i.status IN {OPEN_STATUSES}{{recent_invoices}}{{only}}
 )
 SELECT 'i' || inv.id AS entry, inv.id AS invoice_id, inv.number, inv.patient_id, inv.patient_name, inv.mrn,
        inv.payer_id, inv.payer_name, inv.posting_date, inv.due_date, inv.posting_date AS entry_date,
@@ -45,9 +45,11 @@ FROM billing_creditnote c JOIN inv ON inv.id = c.invoice_id{{since_credited}}
 """
 
 
-def entries_select(since: str = "") -> str:
-    """The ledger's SELECT; with `since` (SQL for a date), only the entries dated from then on."""
+def entries_select(since: str = "", only: str = "") -> str:
+    """The ledger's SELECT; with `since` (SQL for a date), only the entries dated from then on; with `only`
+    (a subquery of invoice ids), only those invoices' entries."""
     parts = dict.fromkeys(("{recent_invoices}", "{since_posted}", "{since_paid}", "{since_credited}"), "")
+    parts["{only}"] = f"\n      AND i.id IN {only}" if only else ""
     if since:
         parts["{recent_invoices}"] = f"\n      AND i.id IN {window.invoices_touched_since(since)}"
         parts["{since_posted}"] = f" WHERE inv.posting_date >= {since}"
@@ -60,6 +62,15 @@ def entries_select(since: str = "") -> str:
 
 
 LEDGER_NAME = "ar_ledger"
+BILLING_CHANGES = ("billing.invoice", "billing.payment", "billing.creditnote")
+
+# The invoices %(changes)s touch: a payment's or credit note's invoice (NULL when it no longer exists).
+CHANGED_INVOICES = f"""{CHANGES}
+SELECT id AS invoice_id FROM changes WHERE source = 'billing.invoice'
+UNION SELECT p.invoice_id FROM changes c LEFT JOIN billing_payment p ON p.id = c.id WHERE c.source = 'billing.payment'
+UNION SELECT n.invoice_id FROM changes c LEFT JOIN billing_creditnote n ON n.id = c.id
+WHERE c.source = 'billing.creditnote'
+"""
 
 # The ledger in two (reports/projections/window.py): every entry, refreshed for changes dated before
 # today; and the entries from the last refresh day on, which follows every write.
@@ -74,24 +85,47 @@ RECENT_ENTRIES = View(
     name="reports_ar_entries_recent",
     select=entries_select(window.cutoff_sql(LEDGER_NAME)),
     unique=("entry",),
+    indexes=(("invoice_id",),),
+    # A change recomputes its invoice's entries. (The window's start moves only when the history is
+    # refreshed, which then recomputes all of this view.)
+    increment=Increment(
+        key=(("invoice_id", "bigint"),),
+        sources=(*BILLING_CHANGES, "clinical.patient"),
+        # A patient's new name or MRN is on the entries of their invoices in this view.
+        touched=f"""{CHANGED_INVOICES}
+UNION SELECT e.invoice_id FROM changes c JOIN reports_ar_entries_recent e ON e.patient_id = c.id
+WHERE c.source = 'clinical.patient'""",
+        select=entries_select(window.cutoff_sql(LEDGER_NAME), only="{touched}"),
+    ),
 )
 LEDGER_SOURCE = window.union(ENTRIES.name, RECENT_ENTRIES.name, "entry_date", LEDGER_NAME)
 
-OPEN = View(
-    name="reports_ar_open",
-    # Issued and partly paid invoices are the open ones (a paid invoice owes nothing: the billing
-    # commands set the status from the amounts). An index-only scan of their partial covering index.
-    select="""
+_OPEN = """
 SELECT o.payer_id, y.name AS payer_name, o.posting_date, o.due_date, o.invoices, o.invoiced, o.paid, o.credited,
        o.outstanding
 FROM (
     SELECT payer_id, posting_date, due_date, count(*) AS invoices, sum(total) AS invoiced, sum(amount_paid) AS paid,
            sum(amount_credited) AS credited, sum(total - amount_paid - amount_credited) AS outstanding
-    FROM billing_invoice WHERE status IN ('issued', 'partially_paid')
+    FROM billing_invoice WHERE status IN ('issued', 'partially_paid'){only}
     GROUP BY payer_id, posting_date, due_date
 ) AS o JOIN billing_payer y ON y.id = o.payer_id
-""",
+"""
+
+OPEN = View(
+    name="reports_ar_open",
+    # Issued and partly paid invoices are the open ones (a paid invoice owes nothing: the billing
+    # commands set the status from the amounts). An index-only scan of their partial covering index.
+    select=_OPEN.replace("{only}", ""),
     unique=("payer_id", "posting_date", "due_date"),
+    # A change recomputes its invoice's payer x posting date x due date: a few index entries, where the
+    # whole view is every open invoice (an invoice's payer and dates are fixed once it is issued).
+    increment=Increment(
+        key=(("payer_id", "bigint"), ("posting_date", "date"), ("due_date", "date")),
+        sources=BILLING_CHANGES,
+        touched=f"""SELECT DISTINCT i.payer_id, i.posting_date, i.due_date
+                    FROM ({CHANGED_INVOICES}) AS v LEFT JOIN billing_invoice i ON i.id = v.invoice_id""",
+        select=_OPEN.replace("{only}", "\n      AND (payer_id, posting_date, due_date) IN {touched}"),
+    ),
 )
 
 GROUPS = {
@@ -206,7 +240,10 @@ SOURCES = ("billing.Invoice", "billing.Payment", "billing.CreditNote", "billing.
 
 
 def _not_a_draft(source: str, instance, update_fields, created=False) -> bool:
-    """Drafts are in no AR view (their lines and totals change until they are issued)."""
+    """Drafts are in no AR view (their lines and totals change until they are issued), and a new patient
+    or payer has no invoices yet."""
+    if source in ("clinical.patient", "billing.payer"):
+        return not created
     return not (source == "billing.invoice" and instance.status == "draft")
 
 

@@ -25,6 +25,30 @@ def from_cents(value) -> Decimal:
 
 
 @dataclass(frozen=True)
+class Increment:
+    """How a view that follows every write is kept up to date without recomputing all of it: it is a table
+    whose rows are grouped by `key`, and a refresh recomputes only the keys the new changes touch
+    (reports/increments.py). Recomputing a whole view after every write costs more than the writes.
+
+    `touched`: SQL giving the keys touched by %(changes)s, a JSON array of [source, object_id] pairs from
+    the outbox; a row with a NULL first column means a change it cannot place (a deleted row), and then
+    the whole view is recomputed. `select`: the view's SELECT for the touched keys only, with {touched}
+    standing for a FROM item of them. Changes from sources outside `sources` recompute the whole view.
+    """
+
+    key: tuple[tuple[str, str], ...]  # (column, SQL type)
+    sources: tuple[str, ...]  # "app_label.model", lower case, as in the outbox
+    touched: str
+    select: str
+
+
+# For `Increment.touched`: the changes as rows (source, id).
+CHANGES = """WITH changes AS (
+    SELECT c->>0 AS source, (c->>1)::bigint AS id FROM jsonb_array_elements(%(changes)s::jsonb) AS c
+)"""
+
+
+@dataclass(frozen=True)
 class View:
     name: str
     select: str  # the SELECT that defines it (also run live by reconciliation)
@@ -33,19 +57,27 @@ class View:
     # The rows readers take from this view, when not all (a history view: those before the cutoff, see
     # reports/projections/window.py). Reconciliation compares only these.
     held: str = ""
+    # Set for a view kept as a table and refreshed key by key instead of REFRESH MATERIALIZED VIEW.
+    increment: Increment | None = None
+
+    @property
+    def kind(self) -> str:
+        return "TABLE" if self.increment else "MATERIALIZED VIEW"
 
     def create_sql(self) -> str:
-        parts = [
-            f"CREATE MATERIALIZED VIEW {self.name} AS {self.select} WITH DATA",
-            f"CREATE UNIQUE INDEX {self.name}_key ON {self.name} ({', '.join(self.unique)})",
-        ]
+        if self.increment:
+            parts = [f"CREATE TABLE IF NOT EXISTS {self.name} AS {self.select}"]
+        else:
+            parts = [f"CREATE MATERIALIZED VIEW IF NOT EXISTS {self.name} AS {self.select} WITH DATA"]
+        parts.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {self.name}_key ON {self.name} ({', '.join(self.unique)})")
         parts += [
-            f"CREATE INDEX {self.name}_{'_'.join(cols)} ON {self.name} ({', '.join(cols)})" for cols in self.indexes
+            f"CREATE INDEX IF NOT EXISTS {self.name}_{'_'.join(cols)} ON {self.name} ({', '.join(cols)})"
+            for cols in self.indexes
         ]
         return ";\n".join(parts)
 
     def drop_sql(self) -> str:
-        return f"DROP MATERIALIZED VIEW IF EXISTS {self.name}"
+        return f"DROP {self.kind} IF EXISTS {self.name}"
 
 
 @dataclass

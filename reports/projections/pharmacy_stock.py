@@ -8,11 +8,11 @@ import datetime
 
 from django.utils import timezone
 
-from reports.projections.base import Projection, View, cents, rows
+from reports.projections.base import CHANGES, Increment, Projection, View, cents, rows
 
-DRUGS = View(
-    name="reports_pharmacy_drugs",
-    select="""
+STOCK_CHANGES = ("pharmacy.stockbatch", "pharmacy.drug")
+
+_DRUGS = """
 SELECT d.id AS drug_id, d.code, d.generic_name, d.strength, d.unit, d.reorder_level,
        COALESCE(sum(b.quantity_on_hand) FILTER (WHERE b.expiry_date >= CURRENT_DATE), 0) AS on_hand,
        COALESCE(sum(b.quantity_on_hand) FILTER (WHERE b.expiry_date < CURRENT_DATE), 0) AS expired_on_hand,
@@ -22,23 +22,48 @@ SELECT d.id AS drug_id, d.code, d.generic_name, d.strength, d.unit, d.reorder_le
            AS below_reorder
 FROM pharmacy_drug d
 LEFT JOIN pharmacy_stockbatch b ON b.drug_id = d.id
-WHERE d.active
+WHERE d.active{only}
 GROUP BY d.id
-""",
+"""
+
+# Both views follow changes key by key (reports/increments.py): a dispense recomputes its batches and
+# their drugs, not the whole formulary.
+DRUGS = View(
+    name="reports_pharmacy_drugs",
+    select=_DRUGS.replace("{only}", ""),
     unique=("drug_id",),
     indexes=(("below_reorder",),),
+    increment=Increment(
+        key=(("drug_id", "bigint"),),
+        sources=STOCK_CHANGES,
+        touched=f"""{CHANGES}
+SELECT id FROM changes WHERE source = 'pharmacy.drug'
+UNION SELECT b.drug_id FROM changes c LEFT JOIN pharmacy_stockbatch b ON b.id = c.id
+WHERE c.source = 'pharmacy.stockbatch'""",
+        select=_DRUGS.replace("{only}", " AND d.id IN {touched}"),
+    ),
 )
 
-BATCHES = View(
-    name="reports_pharmacy_batches",
-    select="""
+_BATCHES = """
 SELECT b.id AS batch_id, b.drug_id, d.code, d.generic_name, d.strength, b.lot_number, b.expiry_date,
        b.quantity_on_hand, b.unit_cost, b.quantity_on_hand * b.unit_cost AS value
 FROM pharmacy_stockbatch b JOIN pharmacy_drug d ON d.id = b.drug_id
-WHERE b.quantity_on_hand > 0
-""",
+WHERE b.quantity_on_hand > 0{only}
+"""
+
+BATCHES = View(
+    name="reports_pharmacy_batches",
+    select=_BATCHES.replace("{only}", ""),
     unique=("batch_id",),
     indexes=(("expiry_date",), ("drug_id",)),
+    increment=Increment(
+        key=(("batch_id", "bigint"),),
+        sources=STOCK_CHANGES,
+        touched=f"""{CHANGES}
+SELECT id FROM changes WHERE source = 'pharmacy.stockbatch'
+UNION SELECT b.id FROM changes c JOIN pharmacy_stockbatch b ON b.drug_id = c.id WHERE c.source = 'pharmacy.drug'""",
+        select=_BATCHES.replace("{only}", " AND b.id IN {touched}"),
+    ),
 )
 
 EXPIRY_WINDOWS = (30, 60, 90)

@@ -103,21 +103,28 @@ BOTH = f"{window.union(DAILY.name, RECENT.name, 'day', HISTORY_NAME)} AS daily"
 def days(start: dt.date, end: dt.date, name: str = "daily") -> tuple[str, dict]:
     """(FROM item, params) for the days start..end, each exactly once: the whole months in the range that
     end before the cutoff's month from the monthly view (a row per month, dated its first day), the other
-    days before the cutoff from the daily history, the rest from the recent view. Group by month or
-    not at all over it; for days or weeks use BOTH."""
+    days before the cutoff from the daily history (the part month before the first whole month, and the
+    days after the last), the rest from the recent view. Group by month or not at all over it; for days
+    or weeks use BOTH."""
     whole_from = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     whole_until = (end + dt.timedelta(days=1)).replace(day=1)  # exclusive
-    cutoff = window.cutoff_sql(HISTORY_NAME)
-    months = f"day >= %({name}_whole_from)s AND day < %({name}_whole_until)s AND day < {window.month_of(cutoff)}"
-    within = f"day BETWEEN %({name}_start)s AND %({name}_end)s"
-    sql = f"""(SELECT * FROM {MONTHLY.name} WHERE {months}
-    UNION ALL SELECT * FROM {DAILY.name} WHERE {within} AND day < {cutoff} AND NOT ({months})
-    UNION ALL SELECT * FROM {RECENT.name} WHERE {within} AND day >= {cutoff}) AS {name}"""
+    cutoff = window.cutoff_once(HISTORY_NAME)
+    p = {k: f"%({name}_{k})s" for k in ("start", "after_end", "whole_from", "whole_until")}
+    months_end = f"LEAST({p['whole_until']}, {window.month_of(cutoff)})"  # the whole months: [whole_from, this)
+    # Each part is one index range (no ORs: with the cutoff known only when the statement runs, an OR of
+    # ranges makes the planner scan the daily history from `start` to its end).
+    sql = f"""(SELECT * FROM {MONTHLY.name} WHERE day >= {p["whole_from"]} AND day < {months_end}
+    UNION ALL SELECT * FROM {DAILY.name}
+        WHERE day >= {p["start"]} AND day < LEAST({p["whole_from"]}, {p["after_end"]}, {cutoff})
+    UNION ALL SELECT * FROM {DAILY.name}
+        WHERE day >= GREATEST({p["whole_from"]}, {months_end}) AND day < LEAST({p["after_end"]}, {cutoff})
+    UNION ALL SELECT * FROM {RECENT.name}
+        WHERE day >= GREATEST({p["start"]}, {cutoff}) AND day < {p["after_end"]}) AS {name}"""
     params = {
         f"{name}_whole_from": whole_from,
         f"{name}_whole_until": whole_until,
         f"{name}_start": start,
-        f"{name}_end": end,
+        f"{name}_after_end": end + dt.timedelta(days=1),
     }
     return sql, params
 

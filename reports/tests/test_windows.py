@@ -1,9 +1,11 @@
 """History and recent views (reports/projections/window.py): which changes dirty which, and how they tile."""
 
 import datetime
+import random
 from decimal import Decimal
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from billing import commands as billing
@@ -13,7 +15,7 @@ from clinical.tests.factories import EncounterFactory, PatientFactory
 from hmis.events.models import OutboxEvent
 from hmis.testing import on_stack
 from reports import queries, refresh
-from reports.projections import REGISTRY
+from reports.projections import REGISTRY, revenue
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
@@ -92,3 +94,40 @@ def test_dispensing_leaves_the_alerts_alone_and_cancelling_refreshes_them():
     assert events("patient_alerts") == before  # still prescribed: the alerts are the same
     pharmacy.prescription_cancel(prescription_id=second.pk)
     assert events("patient_alerts") == before + 1
+
+
+@on_stack
+@pytest.mark.parametrize("cutoff_days_ago", [0, 17, 45])
+def test_revenue_days_take_every_day_of_any_range_exactly_once(cutoff_days_ago):
+    """revenue.days() reads whole months, the days around them and the recent window from three views; for
+    any range and any cutoff each day is counted once."""
+    rng = random.Random(cutoff_days_ago)
+    payer = PayerFactory(payment_terms_days=0)
+    invoiced: dict[datetime.date, Decimal] = {}
+    for ago in rng.sample(range(480), 40):
+        day = TODAY - ago * DAY
+        amount = Decimal(rng.randint(1, 999))
+        invoice = billing.invoice_create(
+            patient_id=PatientFactory().pk,
+            payer_id=payer.pk,
+            posting_date=day,
+            lines=[{"service": ServiceFactory(price=amount).pk}],
+        )
+        billing.invoice_issue(invoice_id=invoice.pk)
+        invoiced[day] = invoiced.get(day, Decimal(0)) + amount
+    refresh.refresh("revenue_history", force=True)
+    with connections["default"].cursor() as cursor:
+        # As if the history was last refreshed that many days ago: the recent view starts there.
+        cursor.execute(
+            "UPDATE reports_projectionstate SET refreshed_at = refreshed_at - make_interval(days => %s) "
+            "WHERE name = 'revenue_history'",
+            [cutoff_days_ago],
+        )
+        refresh.refresh("revenue", force=True)
+        ranges = [(TODAY - 500 * DAY, TODAY), (TODAY.replace(day=1), TODAY)]
+        ranges += [tuple(sorted(TODAY - rng.randint(0, 500) * DAY for _ in range(2))) for _ in range(40)]
+        for start, end in ranges:
+            source, params = revenue.days(start, end)
+            cursor.execute(f"SELECT COALESCE(sum(invoiced), 0) FROM {source}", params)
+            expected = sum((v for d, v in invoiced.items() if start <= d <= end), Decimal(0))
+            assert cursor.fetchone()[0] == expected, (start, end)
