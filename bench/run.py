@@ -137,7 +137,8 @@ ISOLATION_ENDPOINTS = ("ar_aging_api", "dashboard_page")
 def reads_while_writing(plan, seconds: int, rate: float, log: RequestLog | None, *, port: int = PORT, cpus: str = ""):
     """The read load at concurrency 4 on each isolation endpoint while the writer writes through `port`:
     (loaded results, the writes, seconds written)."""
-    writer = Writer(port, plan["api_key"], plan["writer"], rate=rate, threads=2)
+    # Four clients pacing themselves to `rate` together: enough to keep it when a write takes 150 ms.
+    writer = Writer(port, plan["api_key"], plan["writer"], rate=rate, threads=4)
     writer.start()
     writing_since = time.monotonic()
     time.sleep(3)  # let the write rate settle
@@ -205,6 +206,7 @@ def isolation_split(plan, seconds: int, rate: float) -> dict:
     (bench/topology.py): a query web pool and a command web pool, as a proxy would route GET and POST."""
     read_cpus, write_cpus = topology.cpu_list(topology.READ_CPUS), topology.cpu_list(topology.WRITE_CPUS)
     queries = Processes(workers=3, cpus=read_cpus)
+    queries.warm = [plan["endpoints"][name] for name in ISOLATION_ENDPOINTS]
     commands = Processes(workers=2, port=PORT + 1, name="web-commands", cpus=write_cpus)
     try:
         with topology.split():
@@ -338,6 +340,7 @@ def main() -> None:
     started = time.time()
     plan = prepare(scale=args.scale)
     processes = Processes()
+    processes.warm = list(plan["endpoints"].values())
     results: dict = {
         "started": dt.datetime.now(dt.UTC).isoformat(),
         "machine": machine(),

@@ -39,6 +39,9 @@ class Processes:
     def __init__(self, workers: int = 4, *, port: int = PORT, name: str = "web", cpus: str = ""):
         # cpus: a taskset list ("0", "1") to run the web pool and the worker on (bench/topology.py)
         self.workers, self.port, self.name, self.cpus = workers, port, name, cpus
+        # (path, headers) asked a few times per web worker after each start, so that no measurement
+        # begins with workers that have not yet connected or filled their caches
+        self.warm: list[tuple[str, dict]] = []
         self.web: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
         LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -72,10 +75,19 @@ class Processes:
         while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2):
-                    return
+                    pass
+                self._warm_up()
+                return
             except OSError:
                 time.sleep(0.3)
         raise RuntimeError(f"gunicorn did not answer on port {self.port}; see {LOG_DIR / f'{self.name}.log'}")
+
+    def _warm_up(self) -> None:
+        for path, headers in self.warm:
+            for _ in range(self.workers * 4):
+                request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers)
+                with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (local URL)
+                    response.read()
 
     def start_worker(self, **env: str) -> None:
         self.stop_worker()

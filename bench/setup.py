@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group, User
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from django.db import connections, transaction
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from bench.servers import PROXY_HEADERS
@@ -58,19 +59,25 @@ def _session_cookie() -> str:
 
 
 def _prescriptions(prescriber: User) -> list[int]:
-    """Active one-unit prescriptions on open encounters, for the writer to dispense."""
+    """Active one-unit prescriptions on open encounters of the drug with the most usable stock, for the
+    writer to dispense (runs before this one may have used up another drug's)."""
+    drug = (
+        Drug.objects.using("default")
+        .filter(code__startswith="GD")
+        .annotate(
+            usable=Sum(
+                "batches__quantity_on_hand", filter=Q(batches__expiry_date__gt=timezone.localdate() + dt.timedelta(30))
+            )
+        )
+        .order_by(F("usable").desc(nulls_last=True))
+        .first()
+    )
     existing = list(
         Prescription.objects.using("default")
-        .filter(status=Prescription.Status.ACTIVE, notes="bench", quantity_dispensed=0)
+        .filter(drug=drug, status=Prescription.Status.ACTIVE, notes="bench", quantity_dispensed=0)
         .values_list("id", flat=True)[:PRESCRIPTIONS]
     )
     encounters = list(Encounter.objects.using("default").filter(status="open").values_list("id", flat=True)[:500])
-    drug = (
-        Drug.objects.using("default")
-        .filter(code__startswith="GD", batches__quantity_on_hand__gt=200, batches__expiry_date__gt=timezone.localdate())
-        .order_by("id")
-        .first()
-    )
     missing = PRESCRIPTIONS - len(existing)
     for n in range(max(0, missing)):
         rx = pharmacy.prescription_create(

@@ -67,7 +67,8 @@ class Writer:
         self.writes = Writes()
         self._stop = threading.Event()
         self._workers: list[threading.Thread] = []
-        self._prescriptions = iter(plan.get("prescriptions", []))
+        # Shared by every writer of the run: a prescription dispensed once cannot be dispensed again.
+        self._prescriptions = plan.setdefault("prescriptions", [])
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -87,7 +88,7 @@ class Writer:
 
     def _next_prescription(self):
         with self._lock:
-            return next(self._prescriptions, None)
+            return self._prescriptions.pop() if self._prescriptions else None
 
     def _loop(self, n: int) -> None:
         client = Client(self.port, self.key)

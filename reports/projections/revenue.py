@@ -108,11 +108,11 @@ def days(start: dt.date, end: dt.date, name: str = "daily") -> tuple[str, dict]:
     or weeks use BOTH."""
     whole_from = start if start.day == 1 else (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     whole_until = (end + dt.timedelta(days=1)).replace(day=1)  # exclusive
-    cutoff = window.cutoff_once(HISTORY_NAME)
+    cutoff = window.cutoff_sql(HISTORY_NAME)
     p = {k: f"%({name}_{k})s" for k in ("start", "after_end", "whole_from", "whole_until")}
     months_end = f"LEAST({p['whole_until']}, {window.month_of(cutoff)})"  # the whole months: [whole_from, this)
-    # Each part is one index range (no ORs: with the cutoff known only when the statement runs, an OR of
-    # ranges makes the planner scan the daily history from `start` to its end).
+    # Each part is one index range, with the cutoff in its index condition (window.cutoff_sql): evaluated
+    # once per scan, not once per row as under an OR of ranges.
     sql = f"""(SELECT * FROM {MONTHLY.name} WHERE day >= {p["whole_from"]} AND day < {months_end}
     UNION ALL SELECT * FROM {DAILY.name}
         WHERE day >= {p["start"]} AND day < LEAST({p["whole_from"]}, {p["after_end"]}, {cutoff})
