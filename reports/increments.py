@@ -1,13 +1,13 @@
 """Refreshing a view kept as a table (reports/projections/base.py `Increment`): only the touched keys.
 
-The changes are the outbox events the projection's last refresh did not see (the same test as "dirty",
-reports/refresh.py). Their keys' rows are deleted and recomputed from the write model in one transaction,
-so readers (and the standbys, which replay it) see the view before or after, never between. Recomputing
-a key reads the write model as it is now, which includes every change the events stand for, so doing it
-twice is harmless: an event seen again by the next refresh only recomputes the same rows.
+The changes are the outbox events the projection's last refresh did not see (`refresh.changes_since`,
+the same test as "dirty"). Their keys' rows are deleted and recomputed from the write model in one
+transaction, so readers (and the standbys, which replay it) see the view before or after, never between.
+Recomputing a key reads the write model as it is now, which includes every change the events stand for,
+so doing it twice is harmless: an event seen again by the next refresh only recomputes the same rows.
 
-Anything it cannot place (an unknown source, a deleted row, more changes than MAX_CHANGES) recomputes
-the whole view.
+Anything it cannot place (an unknown source, a deleted row, more changes than refresh.MAX_CHANGES)
+recomputes the whole view.
 """
 
 import json
@@ -15,26 +15,6 @@ import json
 from django.db import transaction
 
 from reports.projections.base import View
-
-MAX_CHANGES = 5000
-
-CHANGES_SQL = """
-SELECT DISTINCT source, object_id FROM hmis_outboxevent
-WHERE projection = %(name)s
-  AND xid >= pg_snapshot_xmin(%(snapshot)s::pg_snapshot)::text::bigint
-  AND NOT pg_visible_in_snapshot(xid::text::xid8, %(snapshot)s::pg_snapshot)
-LIMIT %(limit)s
-"""
-
-
-def changes_since(cursor, name: str, snapshot: str) -> list[tuple[str, str]] | None:
-    """The (source, object_id) of the events `name`'s refresh under `snapshot` did not see; None when
-    there is no such refresh or too many to go through one by one."""
-    if not snapshot:
-        return None
-    cursor.execute(CHANGES_SQL, {"name": name, "snapshot": snapshot, "limit": MAX_CHANGES + 1})
-    changes = cursor.fetchall()
-    return None if len(changes) > MAX_CHANGES else changes
 
 
 def refresh(cursor, view: View, changes: list[tuple[str, str]] | None) -> str:

@@ -22,14 +22,17 @@ from reports.projections.base import Projection
 
 log = logging.getLogger("hmis.projections")
 
-DIRTY_SQL = """
-SELECT statement_timestamp(), EXISTS (
-    SELECT 1 FROM hmis_outboxevent
+# The projection's outbox events whose transactions a refresh under %(snapshot)s did not see.
+UNSEEN_EVENTS = """hmis_outboxevent
     WHERE projection = %(name)s
       AND xid >= pg_snapshot_xmin(%(snapshot)s::pg_snapshot)::text::bigint
-      AND NOT pg_visible_in_snapshot(xid::text::xid8, %(snapshot)s::pg_snapshot)
-)
-"""
+      AND NOT pg_visible_in_snapshot(xid::text::xid8, %(snapshot)s::pg_snapshot)"""
+
+DIRTY_SQL = f"SELECT statement_timestamp(), EXISTS (SELECT 1 FROM {UNSEEN_EVENTS})"
+
+# More changes than this are not gone through one by one: the tables kept key by key are recomputed whole.
+MAX_CHANGES = 5000
+CHANGES_SQL = f"SELECT DISTINCT source, object_id FROM {UNSEEN_EVENTS} LIMIT %(limit)s"
 
 SAVE_STATE_SQL = """
 INSERT INTO reports_projectionstate
@@ -68,6 +71,16 @@ def dirty(cursor, name: str) -> tuple[bool, object]:
     return is_dirty, checked_at
 
 
+def changes_since(cursor, name: str, snapshot: str) -> list[tuple[str, str]] | None:
+    """The (source, object_id) of the events `name`'s refresh under `snapshot` did not see; None when
+    there is no such refresh or too many to go through one by one."""
+    if not snapshot:
+        return None
+    cursor.execute(CHANGES_SQL, {"name": name, "snapshot": snapshot, "limit": MAX_CHANGES + 1})
+    changes = cursor.fetchall()
+    return None if len(changes) > MAX_CHANGES else changes
+
+
 def _build_and_store(cursor, projection: Projection, *, refreshed_at, fresh_as_of) -> bool:
     parts = projection.build_summary(cursor)
     try:
@@ -87,7 +100,7 @@ def _refresh_once(cursor, projection: Projection, *, full: bool) -> None:
     snapshot, snapshot_at = cursor.fetchone()
     changes = None
     if any(view.increment for view in projection.views):
-        changes = increments.changes_since(cursor, projection.name, previous)
+        changes = changes_since(cursor, projection.name, previous)
     for view in projection.views:
         if view.increment:
             increments.refresh(cursor, view, changes)
