@@ -52,7 +52,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hmis.user_cache.AuthenticationMiddleware",
     "hmis.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -76,6 +76,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "reports.context_processors.visible_reports",
             ],
+            # {% url %} with answers kept per process (hmis/templatetags/cached_url.py)
+            "builtins": ["hmis.templatetags.cached_url"],
         },
     },
 ]
@@ -197,6 +199,11 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_COOKIE_HTTPONLY = True
+# Kept in the database, read from Redis (hmis/sessions.py); a cached copy lives at most this long.
+SESSION_ENGINE = "hmis.sessions"
+SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=300)
+# How long a web process may reuse a signed-in user and their permissions (hmis/user_cache.py).
+USER_CACHE_SECONDS = env.float("USER_CACHE_SECONDS", default=10.0)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"

@@ -28,8 +28,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         # Read-your-writes for integrators does not depend on cookies: the position of this client's last
         # write is kept in Redis under its identity (see hmis.routing.middleware).
         current = state.current()
-        current.identity = f"api-client:{client.pk}"
-        current.require_lsn(positions.recall(current.identity))
+        identity = current.identity = f"api-client:{client.pk}"
+        current.require_lsn_when_needed(lambda: positions.recall(identity))
         return client.user, client
 
     @staticmethod

@@ -39,3 +39,18 @@ def test_task_header_parsing():
     assert parse_header("primary") == PRIMARY_ONLY
     assert parse_header("0/FF") == 0xFF
     assert parse_header(None) is None
+
+
+def test_a_deferred_position_is_looked_up_only_when_asked_for():
+    looked_up = []
+
+    def recall():
+        looked_up.append(1)
+        return 500
+
+    with state.unit_of_work(min_lsn=100) as current:
+        current.require_lsn_when_needed(recall)
+        assert looked_up == []  # an answer from Redis alone never asks
+        assert current.min_lsn == 500
+        assert current.min_lsn == 500
+        assert looked_up == [1]  # once

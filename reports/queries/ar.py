@@ -5,10 +5,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from reports import store
 from reports.projections.ar_aging import DEFAULT_RANGES, LEDGER_SOURCE, aging_sql, bucket_names, open_aging_sql
 from reports.projections.base import from_cents, rows
-from reports.queries.common import from_redis, from_view, log, redis_meta
+from reports.queries.common import from_redis, from_summary, from_view
 
 MONEY_COLUMNS = ("invoiced", "paid", "credited", "outstanding")
 
@@ -35,13 +34,13 @@ def ar_aging(
         "buckets": buckets,
     }
     summary_fits = as_of == today and basis == "due_date" and ranges == DEFAULT_RANGES and group_by in ("payer", "all")
-    if summary_fits and payer_id is None and patient_id is None and (meta := redis_meta("ar_aging")):
-        try:
-            return from_redis(
-                meta, {**header, **_ar_from_summary(store.read_hash("ar_aging", "summary"), group_by, buckets)}
-            )
-        except Exception:  # noqa: BLE001 (Redis unavailable: the views answer)
-            log.warning("Redis read failed for ar_aging; reading the view", exc_info=True)
+    if summary_fits and payer_id is None and patient_id is None:
+        found = from_summary(
+            "ar_aging", ("summary",), lambda f: _ar_from_summary(f["summary"], group_by, buckets), key=(group_by,)
+        )
+        if found:
+            meta, data = found
+            return from_redis(meta, {**header, **data})
 
     filters, params = "", {"as_of": as_of}
     if payer_id is not None:

@@ -23,19 +23,41 @@ def freshness(refreshed_at, fresh_as_of) -> dict:
     }
 
 
-def redis_meta(name: str) -> dict | None:
-    """The summary's meta if the summary may answer (exists, built today, confirmed fresh lately)."""
+# (projection, what was built) -> (summary version, the answer built from it)
+_built: dict[tuple[str, tuple], tuple[str, object]] = {}
+
+
+def _may_answer(meta: dict) -> bool:
+    """The summary exists, was built today and was confirmed fresh lately."""
+    fresh_as_of = parse_datetime(meta.get("fresh_as_of") or "")
+    if not fresh_as_of or meta.get("built_on") != timezone.localdate().isoformat():
+        return False
+    return (timezone.now() - fresh_as_of).total_seconds() <= settings.PROJECTION_MAX_STALE_SECONDS
+
+
+def from_summary(name: str, parts: tuple[str, ...], build, *, top: int = 0, key: tuple = ()) -> tuple | None:
+    """(meta, build(found)) from the projection's Redis summary when it may answer, else None (the caller
+    reads the views). `found` is store.read's answer. What `build` makes is kept by this process, per `key`,
+    until the summary is rewritten (its meta's version changes): a warm read is one small round trip.
+    Callers must not change what they get."""
     try:
         meta = store.read_meta(name)
+        if not _may_answer(meta):
+            return None
+        kept = _built.get((name, key))
+        if kept and kept[0] == meta.get("version"):
+            return meta, kept[1]
+        found = store.read(name, *parts, top=top)
     except Exception:  # noqa: BLE001 (Redis down: the views answer)
         log.warning("Redis unavailable for %s; reading the view", name)
         return None
-    fresh_as_of = parse_datetime(meta.get("fresh_as_of") or "")
-    if not fresh_as_of or meta.get("built_on") != timezone.localdate().isoformat():
+    meta = found["meta"]
+    if not _may_answer(meta):
         return None
-    if (timezone.now() - fresh_as_of).total_seconds() > settings.PROJECTION_MAX_STALE_SECONDS:
-        return None
-    return meta
+    data = build(found)
+    if meta.get("version"):
+        _built[(name, key)] = (meta["version"], data)
+    return meta, data
 
 
 def from_redis(meta: dict, data: dict) -> dict:

@@ -15,20 +15,19 @@ from reports.projections.diagnosis_trends import BOTH as DIAGNOSES
 from reports.projections.pharmacy_stock import BATCHES, DRUGS
 from reports.projections.revenue import TOTALS_SQL
 from reports.queries.ar import ar_aging
-from reports.queries.common import freshness, from_redis, from_view, log, redis_meta
+from reports.queries.common import freshness, from_redis, from_summary, from_view
 
 
 def revenue_today_and_month() -> dict:
-    if meta := redis_meta("revenue"):
-        try:
-            summary = store.read_hash("revenue", "summary")
-            periods = {
-                period: {m: from_cents(summary.get(f"{period}:{m}", 0)) for m in ("invoiced", "collected", "credited")}
-                for period in ("today", "month")
-            }
-            return from_redis(meta, periods)
-        except Exception:  # noqa: BLE001 (Redis unavailable: the views answer)
-            log.warning("Redis read failed for revenue; reading the view", exc_info=True)
+    def periods(found) -> dict:
+        summary = found["summary"]
+        return {
+            period: {m: from_cents(summary.get(f"{period}:{m}", 0)) for m in ("invoiced", "collected", "credited")}
+            for period in ("today", "month")
+        }
+
+    if found := from_summary("revenue", ("summary",), periods):
+        return from_redis(*found)
     today = timezone.localdate()
 
     def query(cursor):
@@ -43,16 +42,15 @@ def revenue_today_and_month() -> dict:
 
 def top_diagnoses(*, month: datetime.date | None = None, limit: int = 10) -> dict:
     month = (month or timezone.localdate()).replace(day=1)
-    if month == timezone.localdate().replace(day=1) and limit <= 10 and (meta := redis_meta("diagnosis_trends")):
-        try:
-            descriptions = store.read_hash("diagnosis_trends", "descriptions")
-            top = [
-                {"code": code, "description": descriptions.get(code, ""), "count": count}
-                for code, count in store.read_top("diagnosis_trends", limit)
-            ]
-            return from_redis(meta, {"month": month.isoformat(), "rows": top})
-        except Exception:  # noqa: BLE001 (Redis unavailable: the views answer)
-            log.warning("Redis read failed for diagnosis_trends; reading the view", exc_info=True)
+
+    def ranked(found) -> dict:
+        descriptions = found["descriptions"]
+        top = [{"code": c, "description": descriptions.get(c, ""), "count": n} for c, n in found["top"]]
+        return {"month": month.isoformat(), "rows": top}
+
+    current = month == timezone.localdate().replace(day=1) and limit <= 10
+    if current and (found := from_summary("diagnosis_trends", ("descriptions",), ranked, top=limit, key=(limit,))):
+        return from_redis(*found)
 
     def query(cursor):
         found = rows(
@@ -67,14 +65,14 @@ def top_diagnoses(*, month: datetime.date | None = None, limit: int = 10) -> dic
 
 
 def pharmacy_stock_summary() -> dict:
-    if meta := redis_meta("pharmacy_stock"):
-        try:
-            summary = store.read_hash("pharmacy_stock", "summary")
-            data = {k: int(v) for k, v in summary.items() if k not in ("day", "stock_value")}
-            data["stock_value"] = from_cents(summary.get("stock_value", 0))
-            return from_redis(meta, {"totals": data})
-        except Exception:  # noqa: BLE001 (Redis unavailable: the views answer)
-            log.warning("Redis read failed for pharmacy_stock; reading the view", exc_info=True)
+    def totals(found) -> dict:
+        summary = found["summary"]
+        data = {k: int(v) for k, v in summary.items() if k not in ("day", "stock_value")}
+        data["stock_value"] = from_cents(summary.get("stock_value", 0))
+        return {"totals": data}
+
+    if found := from_summary("pharmacy_stock", ("summary",), totals):
+        return from_redis(*found)
     today = timezone.localdate()
 
     def query(cursor):
