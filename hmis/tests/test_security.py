@@ -1,5 +1,6 @@
 """Login hardening, sessions, CSRF, API throttling, production settings and the Content Security Policy."""
 
+import datetime as dt
 import os
 import re
 import secrets
@@ -89,6 +90,21 @@ def test_api_keys_are_throttled_each_on_their_own_with_retry_after(api_as, setti
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "errors" in refused.json()
     assert other.get("/api/v1/patients/").status_code == 200
+
+
+def test_throttle_counts_are_reserved_a_few_at_a_time_and_never_past_the_limit(api_as, settings):
+    """At 40/min a process reserves 2 counts per Redis round trip; the 41st request is refused all the same."""
+    import redis
+
+    settings.API_THROTTLE_RATE = "40/min"
+    client = api_as("clinician")
+    counters = redis.Redis.from_url(settings.REDIS_URL)
+    before = set(counters.scan_iter("hmis:throttle:*"))
+    with time_machine.travel(dt.datetime(2026, 11, 26, 10, 0, 20, tzinfo=dt.UTC), tick=False):  # one window
+        answers = [client.get("/api/v1/patients/").status_code for _ in range(41)]
+    assert answers == [200] * 40 + [429]
+    (key,) = set(counters.scan_iter("hmis:throttle:*")) - before
+    assert int(counters.get(key)) == 42  # 20 reservations of 2 for the 40, one refused
 
 
 def _manage(*args, **env):
