@@ -5,7 +5,6 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import Group, User
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from django.db import connections, transaction
 from django.db.models import F, Q, Sum
@@ -16,6 +15,7 @@ from billing.models import Invoice, Payer, Service
 from clinical.models import Encounter, Patient
 from hmis.models import KEY_PREFIX_LENGTH, ApiClient, hash_key
 from hmis.routing.state import unit_of_work
+from hmis.sessions import SessionStore
 from pharmacy import commands as pharmacy
 from pharmacy.models import Drug, Prescription
 from reports import refresh

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from hmis.audit import trail
 from reports import queries
 from reports.catalog import CLINICAL, FINANCIAL, REPORTS, dashboard_for
-from reports.filters import PerformanceFilter
+from reports.filters import PerformanceFilter, valid_args
 from reports.presenters import plain
 
 
@@ -37,10 +37,12 @@ class ReportView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request):
         report = REPORTS[self.slug]
-        form = report.form(request.query_params)
-        if not form.is_valid():
+        args = valid_args(report.form, request.query_params)
+        if args is None:
+            form = report.form(request.query_params)
+            form.is_valid()
             return _errors(form)
-        answer = report.query(**form.query_args())
+        answer = report.query(**args)
         trail.read_rows(f"reports.{self.slug}", answer.get("rows", []))  # rows by patient or invoice name patients
         return Response(plain(answer))
 

@@ -13,6 +13,26 @@ from reports.queries.revenue import DIMENSIONS, GRAINS
 
 MAX_RANGE_DAYS = 366 * 5
 
+# (form class, query parameters, day) -> the form's query_args() for them, when valid
+_valid: dict[tuple, dict] = {}
+
+
+def valid_args(form_class, params) -> dict | None:
+    """The report's arguments for these query parameters (form_class(params).query_args()), or None when
+    they are not valid (build the form for its errors). Defaults depend on the day, nothing else does: a
+    valid answer is kept per (form, parameters, day), so a report asked again is not validated again."""
+    key = (form_class, tuple(sorted((name, tuple(values)) for name, values in params.lists())), timezone.localdate())
+    found = _valid.get(key)
+    if found is None:
+        form = form_class(params)
+        if not form.is_valid():
+            return None
+        found = form.query_args()
+        if len(_valid) >= 1000:
+            _valid.clear()
+        _valid[key] = found
+    return dict(found)
+
 
 class DateRange(forms.Form):
     start = forms.DateField(required=False)

@@ -12,6 +12,11 @@ BUCKET_COLOURS = ["#2e8540", "#8bc34a", "#e6a700", "#fd7e14", "#d9534f", "#8b000
 
 def plain(value):
     """Decimals become strings (money is never a float), dates ISO strings; recursively."""
+    kind = type(value)  # the common cases first, by exact type (an answer has hundreds of values)
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime.date | datetime.datetime):

@@ -53,6 +53,7 @@ class RoutingMiddleware:
                         "method": request.method,
                         "path": request.path,
                         "status": response.status_code,
+                        "wrote": state.wrote,
                         "ms": round((time.perf_counter() - started) * 1000, 1),
                         "queries": dict(state.queries),
                         "probes": dict(state.probes),
