@@ -181,9 +181,22 @@ wait_streaming() { # number of standbys expected to stream
   die "standbys are not streaming; see $PG_HOME/log/"
 }
 
+# The stack's ports lie in Linux's ephemeral range (32768-60999): an outgoing connection may take one as
+# its source port, and while that socket lingers in TIME_WAIT a server restarting on it cannot bind
+# ("Address already in use"). Reserve them, when we may, so the kernel never hands them out.
+reserve_ports() {
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports ours current
+  is_root && [ -w "$file" ] || return 0
+  ours="$PRIMARY_PORT-$((STANDBY_BASE_PORT + 7)),$REDIS_PORT"
+  current=$(cat "$file")
+  case ",$current," in *",$ours,"*) return 0 ;; esac
+  echo "${current:+$current,}$ours" > "$file" 2>/dev/null || true
+}
+
 cmd_up() {
   ensure_binaries
   prepare_dirs
+  reserve_ports
   init_primary
   pg_start "$PG_HOME/primary" primary
   ensure_database

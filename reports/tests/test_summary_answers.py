@@ -1,5 +1,6 @@
-"""Answers built from a Redis summary are kept by the process until the summary is rewritten
-(reports/queries/common.py from_summary, store.write's version)."""
+"""What a web process keeps between report requests: answers built from a Redis summary, until the summary
+is rewritten (reports/queries/common.py from_summary, store.write's version), and valid filter arguments,
+per parameters and day (reports/filters.py valid_args)."""
 
 import datetime
 from decimal import Decimal
@@ -45,3 +46,31 @@ def test_a_stale_or_missing_summary_does_not_answer():
         "revenue", {"summary": {"today:invoiced": 1}}, {"fresh_as_of": old.isoformat(), "built_on": "2000-01-01"}
     )
     assert from_summary("revenue", ("summary",), dict) is None
+
+
+def test_valid_filter_arguments_are_kept_per_parameters_and_day(monkeypatch):
+    import time_machine
+    from django.http import QueryDict
+
+    from reports import filters
+
+    built = []
+    original_init = filters.ArAgingFilter.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(1)
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(filters.ArAgingFilter, "__init__", counting_init)
+    filters._valid.clear()
+    with time_machine.travel("2026-03-02 08:00 +0000", tick=False) as clock:
+        first = filters.valid_args(filters.ArAgingFilter, QueryDict("group_by=patient"))
+        again = filters.valid_args(filters.ArAgingFilter, QueryDict("group_by=patient"))
+        assert first == again and first["as_of"] == datetime.date(2026, 3, 2) and first["group_by"] == "patient"
+        assert len(built) == 1
+        assert filters.valid_args(filters.ArAgingFilter, QueryDict("ranges=90,30")) is None
+        assert filters.valid_args(filters.ArAgingFilter, QueryDict("ranges=90,30")) is None  # never kept
+        clock.move_to("2026-03-03 08:00 +0000")
+        next_day = filters.valid_args(filters.ArAgingFilter, QueryDict("group_by=patient"))
+        assert next_day["as_of"] == datetime.date(2026, 3, 3)
+    assert len(built) == 4
