@@ -155,6 +155,14 @@ def revenue_today_cents() -> int | None:
     return None if value is None else int(value)
 
 
+def _worker_idle() -> bool:
+    from hmis.celery import app
+
+    inspect = app.control.inspect(timeout=1)
+    busy = [inspect.active(), inspect.reserved()]
+    return all(found is not None and not any(found.values()) for found in busy)
+
+
 def _active_refresh_pid():
     from hmis.celery import app
 
@@ -173,6 +181,9 @@ def test_a_worker_killed_during_a_refresh_leaves_the_projection_to_be_finished(c
         payer_id=PayerFactory().pk,
         lines=[{"service": ServiceFactory(price=Decimal("5.00")).pk}],
     )
+    # Let the refreshes these rows start (a new patient's clinical projections read departments too) end
+    # first: blocked on the lock below, they could hold both pool processes and keep revenue's waiting.
+    wait_until(_worker_idle, timeout=30, message="the worker idle")
     holder = _lock_conn()
     # The revenue view reads departments (the AR views and issuing an invoice do not): the refresh that
     # issuing triggers waits.
