@@ -202,7 +202,8 @@ SESSION_COOKIE_HTTPONLY = True
 # Kept in the database, read from Redis (hmis/sessions.py); a cached copy lives at most this long.
 SESSION_ENGINE = "hmis.sessions"
 SESSION_CACHE_SECONDS = env.int("SESSION_CACHE_SECONDS", default=300)
-# How long a web process may reuse a signed-in user and their permissions (hmis/user_cache.py).
+# How long a web process may reuse a signed-in user or an API client, with their permissions
+# (hmis/user_cache.py, hmis/api/auth.py).
 USER_CACHE_SECONDS = env.float("USER_CACHE_SECONDS", default=10.0)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

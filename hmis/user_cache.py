@@ -37,7 +37,7 @@ for _signal, _sender in (
     (m2m_changed, User.user_permissions.through),
     (m2m_changed, Group.permissions.through),
 ):
-    _signal.connect(forget, sender=_sender, dispatch_uid=f"hmis.user_cache.{_signal}.{_sender.__name__}")
+    _signal.connect(forget, sender=_sender)  # once per (receiver, sender): importing again adds nothing
 
 
 def signed_in_user(request):

@@ -43,6 +43,10 @@ def _decoded(found: dict[bytes, bytes]) -> dict[str, str]:
     return {k.decode(): v.decode() for k, v in found.items()}
 
 
+def _ranked(found: list[tuple[bytes, float]]) -> list[tuple[str, int]]:
+    return [(member.decode(), int(score)) for member, score in found]
+
+
 def read_hash(projection: str, part: str) -> dict[str, str]:
     return _decoded(redis().hgetall(key(projection, part)))
 
@@ -58,7 +62,7 @@ def read(projection: str, *parts: str, top: int = 0) -> dict:
     found = pipe.execute()
     out = {part: _decoded(values) for part, values in zip((META, *parts), found, strict=False)}
     if top:
-        out["top"] = [(m.decode(), int(s)) for m, s in found[-1]]
+        out["top"] = _ranked(found[-1])
     return out
 
 
@@ -67,4 +71,4 @@ def read_meta(projection: str) -> dict[str, str]:
 
 
 def read_top(projection: str, limit: int) -> list[tuple[str, int]]:
-    return [(m.decode(), int(s)) for m, s in redis().zrevrange(key(projection, "top"), 0, limit - 1, withscores=True)]
+    return _ranked(redis().zrevrange(key(projection, "top"), 0, limit - 1, withscores=True))

@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.db import DatabaseError
 from rest_framework import authentication, exceptions
 
@@ -9,7 +10,6 @@ from hmis.models import KEY_PREFIX_LENGTH, ApiClient
 from hmis.routing import positions, state
 
 KEYWORD = "Api-Key"
-CLIENT_CACHE_SECONDS = 10.0
 _clients: dict[str, tuple[float, ApiClient]] = {}
 
 
@@ -34,7 +34,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     @staticmethod
     def _find(prefix: str) -> ApiClient | None:
-        """The client with this key prefix, remembered by this process for CLIENT_CACHE_SECONDS (with its
+        """The client with this key prefix, remembered by this process for USER_CACHE_SECONDS (with its
         user and, once asked, the user's permissions): three queries less per request. A key revoked or a
         role changed takes effect within that time."""
         cached = _clients.get(prefix)
@@ -42,7 +42,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return cached[1]
         found = ApiKeyAuthentication._lookup(prefix)
         if found is not None:
-            _clients[prefix] = (time.monotonic() + CLIENT_CACHE_SECONDS, found)
+            _clients[prefix] = (time.monotonic() + settings.USER_CACHE_SECONDS, found)
         return found
 
     @staticmethod
