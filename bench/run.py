@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -30,7 +31,7 @@ django.setup()
 from bench import freshness, three_ways, topology  # noqa: E402
 from bench.servers import BASE_URL, LOG_DIR, PORT, Processes  # noqa: E402
 from bench.setup import prepare  # noqa: E402
-from bench.writer import Writer, summarize  # noqa: E402
+from bench.writer import Writer, Writes, summarize  # noqa: E402
 
 GOALS = {
     "ar_aging_api_p95_c4_ms": ("AR aging API p95, concurrency 4, warm", "<=", 10),
@@ -137,6 +138,8 @@ def refresh_counts() -> dict[str, int]:
 
 
 ISOLATION_ENDPOINTS = ("ar_aging_api", "dashboard_page")
+# A/B measurements (idle / loaded, hooks off / on) take turns this many times over their seconds.
+ROUNDS = 3
 
 
 def reads_while_writing(plan, seconds: int, rate: float, log: RequestLog | None, *, port: int = PORT, cpus: str = ""):
@@ -208,23 +211,36 @@ def isolation_without_projections(processes: Processes, plan, seconds: int, idle
 
 def isolation_split(plan, seconds: int, rate: float) -> dict:
     """The same measurement with the read side on one core and the write side on the other
-    (bench/topology.py): a query web pool and a command web pool, as a proxy would route GET and POST."""
+    (bench/topology.py): a query web pool and a command web pool, as a proxy would route GET and POST.
+    Idle and loaded take turns, ROUNDS times over; the figure is the median of the rounds' ratios."""
     read_cpus, write_cpus = topology.cpu_list(topology.READ_CPUS), topology.cpu_list(topology.WRITE_CPUS)
     queries = Processes(workers=3, cpus=read_cpus)
     queries.warm = [plan["endpoints"][name] for name in ISOLATION_ENDPOINTS]
     commands = Processes(workers=2, port=PORT + 1, name="web-commands", cpus=write_cpus)
+    share = max(seconds // ROUNDS, 3)
+    rounds = []
     try:
         with topology.split():
             commands.start_worker()
             queries.start_web()
             commands.start_web()
-            idle = {}
-            for name in ISOLATION_ENDPOINTS:
-                path, headers = plan["endpoints"][name]
-                idle[name] = wrk(BASE_URL + path, 4, seconds, headers, read_cpus)
-            loaded, writes, writing_seconds = reads_while_writing(
-                plan, seconds, rate, None, port=PORT + 1, cpus=read_cpus
-            )
+            for _ in range(ROUNDS):
+                idle = {}
+                for name in ISOLATION_ENDPOINTS:
+                    path, headers = plan["endpoints"][name]
+                    idle[name] = wrk(BASE_URL + path, 4, share, headers, read_cpus)
+                loaded, writes, writing_seconds = reads_while_writing(
+                    plan, share, rate, None, port=PORT + 1, cpus=read_cpus
+                )
+                rounds.append(
+                    {
+                        "idle": idle,
+                        "loaded": loaded,
+                        "write_rate": summarize(writes, writing_seconds),
+                        "ratio_p95": ratios(loaded, idle),
+                    }
+                )
+                print(f"  split round {len(rounds)}: ratio p95 {rounds[-1]['ratio_p95']}", flush=True)
     except PermissionError as exc:
         return {"skipped": f"cannot pin the database servers to CPUs ({exc}); run as root or as their user"}
     finally:
@@ -232,31 +248,40 @@ def isolation_split(plan, seconds: int, rate: float) -> dict:
         commands.stop()
     return {
         "cpus": {"read": read_cpus, "write": write_cpus},
-        "idle": idle,
-        "write_rate": summarize(writes, writing_seconds),
-        "loaded": loaded,
-        "ratio_p95": ratios(loaded, idle),
+        "rounds": rounds,
+        "ratio_p95": {
+            name: round(statistics.median(r["ratio_p95"][name] for r in rounds), 2) for name in ISOLATION_ENDPOINTS
+        },
     }
 
 
 def write_path(processes: Processes, plan, seconds: int) -> dict:
     """Writes as fast as 4 clients go: hooks off; hooks on with the worker stopped (what the hooks add to
     the write itself: outbox rows and the enqueue); hooks on with the worker refreshing (the whole cost on
-    this machine, where the refreshes share its two cores with the writes)."""
-    results = {}
+    this machine, where the refreshes share its two cores with the writes). The three take turns, ROUNDS
+    times over, and each figure pools its rounds: this VM's speed drifts over minutes (its neighbours), and
+    turns spread the drift over all three instead of loading it on whichever ran last."""
     runs = (("hooks_off", "0", False), ("hooks_on", "1", False), ("hooks_on_worker_running", "1", True))
-    for label, hooks, worker in runs:
-        processes.start_web(PROJECTION_HOOKS=hooks)
-        if not worker:
-            processes.stop_worker()
-        else:
-            processes.start_worker()
-        writer = Writer(PORT, plan["api_key"], plan["writer"], rate=None, threads=4, dispense=False)
-        writer.start()
-        time.sleep(seconds)
-        results[label] = summarize(writer.stop(), seconds)
-        print(f"  write path {label}: {results[label]}", flush=True)
-    processes.start_web()
+    pooled = {label: Writes() for label, _, _ in runs}
+    spent = dict.fromkeys(pooled, 0.0)
+    for turn in range(ROUNDS):
+        for label, hooks, worker in runs:
+            processes.start_web(PROJECTION_HOOKS=hooks)
+            if not worker:
+                processes.stop_worker()
+            else:
+                processes.start_worker()
+            writer = Writer(PORT, plan["api_key"], plan["writer"], rate=None, threads=4, dispense=False)
+            started = time.monotonic()
+            writer.start()
+            time.sleep(max(seconds / ROUNDS, 3))
+            ops = writer.stop().ops
+            spent[label] += time.monotonic() - started
+            pooled[label].ops += ops
+            p95 = summarize(Writes(ops), 1).get("p95_ms")
+            print(f"  write path round {turn + 1} {label}: p95 {p95} ms", flush=True)
+    processes.start_web()  # hooks on again; the worker is running (the last turn's)
+    results = {label: summarize(pooled[label], spent[label]) for label in pooled}
     off = results["hooks_off"]
     results["overhead_percent"] = {
         label: {

@@ -62,12 +62,8 @@ class Processes:
                 "hmis.wsgi:application",
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "--workers",
+                "--workers",  # the rest from gunicorn.conf.py, as deployed
                 str(self.workers),
-                "--worker-class",
-                "sync",
-                "--graceful-timeout",
-                "5",
             ],
             production_env(**env),
         )

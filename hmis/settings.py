@@ -168,7 +168,17 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "hmis.ops.heartbeat", "schedule": 10.0},
     "sweep-projections": {"task": "reports.sweep_projections", "schedule": PROJECTION_SWEEP_SECONDS},
     "reage-summaries": {"task": "reports.reage_summaries", "schedule": crontab(hour=0, minute=1)},
-    "reconcile-projections": {"task": "reports.reconcile_projections", "schedule": crontab(minute=17)},
+    # reports/reconcile.py: the history views nightly, the rest hourly
+    "reconcile-projections": {
+        "task": "reports.reconcile_projections",
+        "schedule": crontab(minute=17),
+        "kwargs": {"scope": "hourly"},
+    },
+    "reconcile-history": {
+        "task": "reports.reconcile_projections",
+        "schedule": crontab(hour=2, minute=47),
+        "kwargs": {"scope": "nightly"},
+    },
     "prune-outbox": {"task": "reports.prune_outbox", "schedule": crontab(hour=3, minute=30)},
     "drain-audit-spool": {"task": "hmis.audit.drain_spool", "schedule": 30.0},
     "purge-idempotency-keys": {"task": "hmis.api.purge_idempotency_keys", "schedule": crontab(minute=41)},

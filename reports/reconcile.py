@@ -112,8 +112,17 @@ def reconcile(name: str, *, repair: bool = True) -> ReconciliationRun:
     )
 
 
-def reconcile_all(*, repair: bool = True) -> list[ReconciliationRun]:
-    return [reconcile(name, repair=repair) for name in REGISTRY]
+# Beat's two runs (hmis/settings.py): each projection says which one reconciles it (Projection.reconcile).
+HOURLY, NIGHTLY = "hourly", "nightly"
+
+
+def names(scope: str | None) -> list[str]:
+    """The projections a run of this scope reconciles (None: all of them)."""
+    return [name for name, projection in REGISTRY.items() if scope in (None, projection.reconcile)]
+
+
+def reconcile_all(*, repair: bool = True, scope: str | None = None) -> list[ReconciliationRun]:
+    return [reconcile(name, repair=repair) for name in names(scope)]
 
 
 def latest_runs() -> dict[str, dict]:

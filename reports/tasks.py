@@ -39,8 +39,9 @@ def reage_summaries() -> dict:
 
 
 @shared_task(name="reports.reconcile_projections", soft_time_limit=540, time_limit=600)
-def reconcile_projections() -> list[dict]:
-    return [run.as_dict() for run in reconcile.reconcile_all(repair=True)]
+def reconcile_projections(scope: str | None = None) -> list[dict]:
+    """scope: reconcile.HOURLY, reconcile.NIGHTLY or None (every projection)."""
+    return [run.as_dict() for run in reconcile.reconcile_all(repair=True, scope=scope)]
 
 
 @shared_task(name="reports.prune_outbox", soft_time_limit=240, time_limit=300)

@@ -71,7 +71,9 @@ class View:
             parts = [f"CREATE MATERIALIZED VIEW IF NOT EXISTS {self.name} AS {self.select} WITH DATA"]
         parts.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {self.name}_key ON {self.name} ({', '.join(self.unique)})")
         parts += [
-            f"CREATE INDEX IF NOT EXISTS {self.name}_{'_'.join(cols)} ON {self.name} ({', '.join(cols)})"
+            # a column may say its order ("diagnoses DESC"); the index is named after the columns alone
+            f"CREATE INDEX IF NOT EXISTS {self.name}_{'_'.join(c.split()[0] for c in cols)} "
+            f"ON {self.name} ({', '.join(cols)})"
             for cols in self.indexes
         ]
         return ";\n".join(parts)
@@ -93,6 +95,9 @@ class Projection:
     # A projection to refresh right after this one: a history view's recent partner, whose window starts
     # at the history's last refresh and whose summary reads both (reports/projections/window.py).
     then: str = ""
+    # How often beat reconciles it (reports/reconcile.py): "hourly", or "nightly" for those whose live
+    # recomputation takes seconds to tens of seconds of the primary at hospital scale.
+    reconcile: str = "hourly"
 
     def build_summary(self, cursor) -> dict[str, dict]:
         """{redis key part: {field: value}} computed from the (just refreshed) views. Values are ints/strs."""

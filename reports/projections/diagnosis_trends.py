@@ -2,7 +2,8 @@
 
 Two projections of the same shape (reports/projections/window.py): `diagnosis_trends` holds the months
 from the history's cutoff on (usually this month) and follows every write; `diagnosis_history` holds
-every month and is refreshed for changes dated before today, and nightly.
+every month and is refreshed for changes dated before today, and nightly. `diagnosis_trends` also keeps
+those recent months' totals per code (CODES), in order, for "this month's leading codes".
 """
 
 from django.utils import timezone
@@ -38,6 +39,29 @@ RECENT = View(
 )
 # Every month, from both views.
 BOTH = f"{window.union(MONTHLY.name, RECENT.name, 'month', HISTORY_NAME, monthly=True)} AS monthly"
+# The recent months' totals per code over every department, in order: a month's leading codes are the
+# first entries of one index (the dashboard's and the report's question) instead of an aggregate of
+# every code x department row of the month.
+CODES = View(
+    name="reports_diagnosis_codes",
+    select=f"""SELECT month, code, max(description) AS description, sum(diagnoses)::bigint AS diagnoses
+               FROM {RECENT.name} GROUP BY month, code""",
+    unique=("month", "code"),
+    indexes=(("month", "diagnoses DESC", "code"),),
+)
+
+
+def month_top_sql() -> str:
+    """SQL: the %(month)s's %(limit)s most frequent codes (code, description, diagnoses) over every
+    department, from the code totals when the month is recent, else from the history."""
+    cutoff = window.month_of(window.cutoff_sql(HISTORY_NAME))
+    return f"""(SELECT code, description, diagnoses FROM {CODES.name}
+                WHERE month = %(month)s AND month >= {cutoff} ORDER BY diagnoses DESC, code LIMIT %(limit)s)
+               UNION ALL
+               (SELECT code, max(description), sum(diagnoses)::bigint FROM {MONTHLY.name}
+                WHERE month = %(month)s AND month < {cutoff} GROUP BY code ORDER BY 3 DESC, code LIMIT %(limit)s)
+               ORDER BY diagnoses DESC, code LIMIT %(limit)s"""
+
 
 TOP = 10
 
@@ -47,12 +71,12 @@ class DiagnosisTrends(Projection):
         month = timezone.localdate().replace(day=1)
         top = rows(
             cursor,
-            f"""SELECT code, max(description) AS description, sum(diagnoses) AS n FROM {RECENT.name}
-                WHERE month = %s GROUP BY code ORDER BY n DESC, code LIMIT {TOP}""",
+            f"""SELECT code, description, diagnoses FROM {CODES.name} WHERE month = %s
+                ORDER BY diagnoses DESC, code LIMIT {TOP}""",
             [month],
         )
         return {
-            "top": {row["code"]: int(row["n"]) for row in top},  # a sorted set: code -> count
+            "top": {row["code"]: int(row["diagnoses"]) for row in top},  # a sorted set: code -> count
             "descriptions": {row["code"]: row["description"] for row in top},
             "summary": {"month": month.isoformat()},
         }
@@ -75,7 +99,7 @@ def _dated_before_today(source: str, instance, update_fields, created=False) -> 
     return not created  # a renamed department is on every month; a new one on none
 
 
-PROJECTION = DiagnosisTrends(name="diagnosis_trends", title="Diagnosis trends", views=(RECENT,), sources=SOURCES)
+PROJECTION = DiagnosisTrends(name="diagnosis_trends", title="Diagnosis trends", views=(RECENT, CODES), sources=SOURCES)
 HISTORY = Projection(
     name=HISTORY_NAME,
     title="Diagnosis trends (history)",
@@ -83,4 +107,5 @@ HISTORY = Projection(
     sources=SOURCES,
     wants=_dated_before_today,
     then="diagnosis_trends",
+    reconcile="nightly",  # 3 years of diagnoses: ~9 s live at 1.2M
 )

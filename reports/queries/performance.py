@@ -12,8 +12,7 @@ from hmis.routing.router import read_alias
 from reports import store
 from reports.projections.ar_aging import ENTRIES, aging_sql, bucket_names, open_aging_sql
 from reports.projections.base import cents, rows
-from reports.projections.diagnosis_trends import BOTH as DIAGNOSES
-from reports.projections.diagnosis_trends import MONTHLY
+from reports.projections.diagnosis_trends import MONTHLY, month_top_sql
 from reports.projections.revenue import DAILY, months_by_department, year_ago
 from reports.queries.ar import _ar_from_summary
 from reports.queries.summaries import revenue_months
@@ -49,15 +48,17 @@ def _revenue(live: bool, alias: str) -> dict:
 def _diagnoses(live: bool, alias: str) -> dict:
     """This month's ten most frequent codes."""
     month = timezone.localdate().replace(day=1)
+    params = {"month": month, "limit": 10}
     with connections[alias].cursor() as cursor:
-        source = f"({MONTHLY.select}) AS monthly" if live else DIAGNOSES
-        found = rows(
-            cursor,
-            f"SELECT code, sum(diagnoses)::int AS n FROM {source} WHERE month = %(month)s GROUP BY code "
-            f"ORDER BY n DESC, code LIMIT 10",
-            {"month": month},
-        )
-    return {r["code"]: r["n"] for r in found}
+        if live:
+            sql = (
+                f"SELECT code, sum(diagnoses) AS diagnoses FROM ({MONTHLY.select}) AS monthly "
+                "WHERE month = %(month)s GROUP BY code ORDER BY diagnoses DESC, code LIMIT %(limit)s"
+            )
+        else:
+            sql = month_top_sql()
+        found = rows(cursor, sql, params)
+    return {r["code"]: int(r["diagnoses"]) for r in found}
 
 
 def redis_answer(report: str) -> dict:

@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 from reports import store
 from reports.projections import DASHBOARD
 from reports.projections.base import from_cents, rows
-from reports.projections.diagnosis_trends import BOTH as DIAGNOSES
+from reports.projections.diagnosis_trends import month_top_sql
 from reports.projections.pharmacy_stock import BATCHES, DRUGS
 from reports.projections.revenue import TOTALS_SQL
 from reports.queries.ar import ar_aging
@@ -53,13 +53,8 @@ def top_diagnoses(*, month: datetime.date | None = None, limit: int = 10) -> dic
         return from_redis(*found)
 
     def query(cursor):
-        found = rows(
-            cursor,
-            f"""SELECT code, max(description) AS description, sum(diagnoses)::int AS count
-                FROM {DIAGNOSES} WHERE month = %(month)s GROUP BY code ORDER BY count DESC, code LIMIT %(limit)s""",
-            {"month": month, "limit": limit},
-        )
-        return {"rows": found}
+        found = rows(cursor, month_top_sql(), {"month": month, "limit": limit})
+        return {"rows": [{"code": r["code"], "description": r["description"], "count": r["diagnoses"]} for r in found]}
 
     return {"month": month.isoformat(), **from_view(("diagnosis_trends", "diagnosis_history"), query)}
 

@@ -11,11 +11,12 @@ from django.utils import timezone
 from billing import commands as billing
 from billing.tests.factories import PayerFactory, ServiceFactory
 from clinical import commands as clinical
+from clinical.models import Diagnosis
 from clinical.tests.factories import EncounterFactory, PatientFactory
 from hmis.events.models import OutboxEvent
 from hmis.testing import on_stack
 from reports import queries, refresh
-from reports.projections import REGISTRY, revenue
+from reports.projections import REGISTRY, diagnosis_trends, revenue
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
@@ -131,3 +132,34 @@ def test_revenue_days_take_every_day_of_any_range_exactly_once(cutoff_days_ago):
             cursor.execute(f"SELECT COALESCE(sum(invoiced), 0) FROM {source}", params)
             expected = sum((v for d, v in invoiced.items() if start <= d <= end), Decimal(0))
             assert cursor.fetchone()[0] == expected, (start, end)
+
+
+@on_stack
+@pytest.mark.parametrize("cutoff_days_ago", [0, 75])
+def test_a_months_leading_codes_from_the_views_are_the_live_count(cutoff_days_ago):
+    """diagnosis_trends.month_top_sql takes a recent month from the code totals and an older one from the
+    history: for the months on either side of any cutoff, the answer is the count of the diagnoses."""
+    rng = random.Random(cutoff_days_ago)
+    codes = ["I10", "E11.9", "J45.909", "K21.9", "M54.5", "R51.9"]
+    counted: dict[datetime.date, dict[str, int]] = {}
+    now = timezone.now()
+    for ago in rng.sample(range(120), 40):
+        at = now - ago * DAY
+        encounter = EncounterFactory(started_at=at - datetime.timedelta(hours=1))
+        for code in rng.sample(codes, rng.randint(1, 4)):
+            Diagnosis.objects.create(encounter=encounter, code_id=code, description=code, recorded_at=at)
+            month = timezone.localdate(at).replace(day=1)
+            counted.setdefault(month, {})[code] = counted.setdefault(month, {}).get(code, 0) + 1
+    refresh.refresh("diagnosis_history", force=True)
+    with connections["default"].cursor() as cursor:
+        cursor.execute(  # as if the history was last refreshed that many days ago
+            "UPDATE reports_projectionstate SET refreshed_at = refreshed_at - make_interval(days => %s) "
+            "WHERE name = 'diagnosis_history'",
+            [cutoff_days_ago],
+        )
+        refresh.refresh("diagnosis_trends", force=True)
+        for month, by_code in counted.items():
+            cursor.execute(diagnosis_trends.month_top_sql(), {"month": month, "limit": 3})
+            found = [(code, n) for code, _, n in cursor.fetchall()]
+            expected = sorted(by_code.items(), key=lambda item: (-item[1], item[0]))[:3]
+            assert found == expected, month
