@@ -88,8 +88,23 @@ class RequestLog:
         self.path = LOG_DIR / "web.log"
         self.offset = 0
 
+    def _size(self) -> int:
+        return self.path.stat().st_size if self.path.exists() else 0
+
     def mark(self) -> None:
-        self.offset = self.path.stat().st_size if self.path.exists() else 0
+        self.offset = self._size()
+
+    def settle(self, quiet: float = 0.5, limit: float = 15.0) -> None:
+        """Wait until the web workers have answered what the last run left queued (wrk stops with requests
+        still in the listen backlog: after the slow year reports, seconds of them), so that the next run
+        does not share the machine with them."""
+        deadline = time.monotonic() + limit
+        size = self._size()
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            if (now := self._size()) == size:
+                return
+            size = now
 
     def since_mark(self) -> dict:
         with self.path.open("rb") as f:
@@ -116,6 +131,7 @@ def read_load(plan, seconds: int, levels: tuple[int, ...], log: RequestLog) -> d
     for name, (path, headers) in plan["endpoints"].items():
         results[name] = {}
         for concurrency in levels:
+            log.settle()
             log.mark()
             result = wrk(BASE_URL + path, concurrency, seconds, headers)
             result.update(log.since_mark())
