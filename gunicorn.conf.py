@@ -1,5 +1,6 @@
 """gunicorn's settings for every way the app is served (Procfile, docker/Dockerfile, `make bench`):
-gunicorn reads this file from the working directory. The command line adds only --bind.
+gunicorn reads this file from the working directory. The command lines add --bind (and the benchmark,
+whose split run starts two smaller pools, --workers).
 
 Sync workers, two per core: behind the TLS proxy (which buffers slow clients) a request holds a worker
 only for its own milliseconds. Measured at 1M invoices on 2 cores (BENCHMARKS.md, session 5): 4 sync

@@ -168,7 +168,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "hmis.ops.heartbeat", "schedule": 10.0},
     "sweep-projections": {"task": "reports.sweep_projections", "schedule": PROJECTION_SWEEP_SECONDS},
     "reage-summaries": {"task": "reports.reage_summaries", "schedule": crontab(hour=0, minute=1)},
-    # reports/reconcile.py: the history views nightly, the rest hourly
+    # two runs; each projection says which one reconciles it (Projection.reconcile, reports/reconcile.py)
     "reconcile-projections": {
         "task": "reports.reconcile_projections",
         "schedule": crontab(minute=17),

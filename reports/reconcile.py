@@ -112,10 +112,6 @@ def reconcile(name: str, *, repair: bool = True) -> ReconciliationRun:
     )
 
 
-# Beat's two runs (hmis/settings.py): each projection says which one reconciles it (Projection.reconcile).
-HOURLY, NIGHTLY = "hourly", "nightly"
-
-
 def names(scope: str | None) -> list[str]:
     """The projections a run of this scope reconciles (None: all of them)."""
     return [name for name, projection in REGISTRY.items() if scope in (None, projection.reconcile)]

@@ -40,7 +40,7 @@ def reage_summaries() -> dict:
 
 @shared_task(name="reports.reconcile_projections", soft_time_limit=540, time_limit=600)
 def reconcile_projections(scope: str | None = None) -> list[dict]:
-    """scope: reconcile.HOURLY, reconcile.NIGHTLY or None (every projection)."""
+    """scope: "hourly", "nightly" (reports.projections.base HOURLY, NIGHTLY) or None: every projection."""
     return [run.as_dict() for run in reconcile.reconcile_all(repair=True, scope=scope)]
 
 

@@ -16,7 +16,7 @@ import itertools
 from django.utils import timezone
 
 from reports.projections import window
-from reports.projections.base import CHANGES, Increment, Projection, View, cents, rows
+from reports.projections.base import CHANGES, NIGHTLY, Increment, Projection, View, cents, rows
 
 DEFAULT_RANGES = (30, 60, 90, 120)
 OPEN_STATUSES = "('issued', 'partially_paid', 'paid')"
@@ -265,7 +265,7 @@ LEDGER = Projection(
     sources=SOURCES,
     wants=_dated_before_today,
     then="ar_ledger_recent",
-    reconcile="nightly",  # 3 years of entries: ~30 s live at 1M invoices
+    reconcile=NIGHTLY,  # 3 years of entries: ~30 s live at 1M invoices
 )
 LEDGER_RECENT = Projection(
     name="ar_ledger_recent", title="AR ledger (recent)", views=(RECENT_ENTRIES,), sources=SOURCES, wants=_not_a_draft

@@ -82,6 +82,10 @@ class View:
         return f"DROP {self.kind} IF EXISTS {self.name}"
 
 
+# Beat's two reconciliation runs (hmis/settings.py CELERY_BEAT_SCHEDULE names them by these values).
+HOURLY, NIGHTLY = "hourly", "nightly"
+
+
 @dataclass
 class Projection:
     name: str
@@ -95,9 +99,9 @@ class Projection:
     # A projection to refresh right after this one: a history view's recent partner, whose window starts
     # at the history's last refresh and whose summary reads both (reports/projections/window.py).
     then: str = ""
-    # How often beat reconciles it (reports/reconcile.py): "hourly", or "nightly" for those whose live
-    # recomputation takes seconds to tens of seconds of the primary at hospital scale.
-    reconcile: str = "hourly"
+    # Which of beat's reconciliation runs recomputes it (reports/reconcile.py): HOURLY, or NIGHTLY for
+    # those whose live recomputation takes seconds to tens of seconds of the primary at hospital scale.
+    reconcile: str = HOURLY
 
     def build_summary(self, cursor) -> dict[str, dict]:
         """{redis key part: {field: value}} computed from the (just refreshed) views. Values are ints/strs."""

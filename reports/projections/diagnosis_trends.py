@@ -9,7 +9,7 @@ those recent months' totals per code (CODES), in order, for "this month's leadin
 from django.utils import timezone
 
 from reports.projections import window
-from reports.projections.base import Projection, View, rows
+from reports.projections.base import NIGHTLY, Projection, View, rows
 
 HISTORY_NAME = "diagnosis_history"
 
@@ -69,12 +69,7 @@ TOP = 10
 class DiagnosisTrends(Projection):
     def build_summary(self, cursor) -> dict[str, dict]:
         month = timezone.localdate().replace(day=1)
-        top = rows(
-            cursor,
-            f"""SELECT code, description, diagnoses FROM {CODES.name} WHERE month = %s
-                ORDER BY diagnoses DESC, code LIMIT {TOP}""",
-            [month],
-        )
+        top = rows(cursor, month_top_sql(), {"month": month, "limit": TOP})
         return {
             "top": {row["code"]: int(row["diagnoses"]) for row in top},  # a sorted set: code -> count
             "descriptions": {row["code"]: row["description"] for row in top},
@@ -107,5 +102,5 @@ HISTORY = Projection(
     sources=SOURCES,
     wants=_dated_before_today,
     then="diagnosis_trends",
-    reconcile="nightly",  # 3 years of diagnoses: ~9 s live at 1.2M
+    reconcile=NIGHTLY,  # 3 years of diagnoses: ~9 s live at 1.2M
 )

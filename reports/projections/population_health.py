@@ -25,7 +25,7 @@ for the patient-months that have the condition.
 """
 
 from clinical.lab_tests import HBA1C
-from reports.projections.base import Projection, View
+from reports.projections.base import NIGHTLY, Projection, View
 
 DIABETES = ("E10", "E11")
 HYPERTENSION = ("I10", "I11", "I12", "I13", "I15", "I16")
@@ -153,5 +153,5 @@ PROJECTION = Projection(
         "clinical.LabResult",
         "clinical.Department",
     ),
-    reconcile="nightly",  # every patient's measures: ~8 s live at 200k patients
+    reconcile=NIGHTLY,  # every patient's measures: ~8 s live at 200k patients
 )

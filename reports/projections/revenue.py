@@ -15,7 +15,7 @@ import datetime as dt
 from django.utils import timezone
 
 from reports.projections import window
-from reports.projections.base import Projection, View, cents, rows
+from reports.projections.base import NIGHTLY, Projection, View, cents, rows
 
 _DAILY = """
 WITH lines AS (
@@ -204,5 +204,5 @@ HISTORY = Projection(
     sources=SOURCES,
     wants=_dated_before_today,
     then="revenue",
-    reconcile="nightly",  # 3 years of lines: ~30 s live at 3M lines
+    reconcile=NIGHTLY,  # 3 years of lines: ~30 s live at 3M lines
 )
