@@ -8,14 +8,15 @@ PY := $(VENV)/bin/python
 REPLICAS ?= 1
 export REPLICAS
 
-.PHONY: venv services stop status migrate seed run test lint format bench clean-stack
+.PHONY: venv services stop status migrate seed run test test-unit browser lint format bench clean-stack
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# requirements/: base (what the image installs), test (+ the suite's tools), dev (+ linters and honcho).
+$(VENV)/.installed: requirements/base.txt requirements/test.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements/dev.txt
 	touch $@
 
 services:
@@ -39,10 +40,22 @@ seed: migrate
 run: seed
 	$(VENV)/bin/honcho start -f Procfile
 
-# The whole suite against the real stack: primary, two streaming standbys, Redis, a Celery worker.
-test: venv
+# The whole suite against the real stack: primary, two streaming standbys, Redis, a Celery worker, and
+# the browser tests in Debian's Chromium.
+test: venv browser
 	REPLICAS=2 stack/stack.sh up
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The fast lane: the tests that need no server (no database, Redis or worker); seconds, no stack.
+test-unit: venv
+	$(PY) -m pytest -m "not stack" $(PYTEST_ARGS)
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download): installed when
+# missing and we are root; otherwise the browser tests are skipped with a note saying how to install it.
+browser:
+	@test -x /usr/bin/chromium || test "$$(id -u)" != 0 || { \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; }
 
 # The read side at hospital scale (BENCHMARKS.md): generates the data when missing (about 5 min), then
 # about 20 min of measurements with gunicorn on production settings and a real worker.
@@ -52,9 +65,11 @@ bench: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+# ruff (lint and format) and import-linter (the layers of ../shared/DESIGN.md; contracts in .importlinter).
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: venv
 	$(VENV)/bin/ruff format .

@@ -1,20 +1,44 @@
-"""Test fixtures for the real stack (see hmis/testing.py for the helpers tests import)."""
+"""Test set-up shared by every test: which tests need the real stack, and what each of those starts from.
+Fixtures live in tests/support/fixtures.py, helpers tests import in tests/support/stack.py.
 
-import os
-import signal
-import subprocess
-import sys
-import time
+`make test` runs everything on the stack; `make test-unit` runs the tests that need no server
+(`-m "not stack"`): a test needs the stack when it uses the database or one of the STACK_FIXTURES, or is
+marked `stack` itself (code that reaches Redis or a server without a fixture saying so).
+"""
+
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connections
 
-from hmis.routing import health
+from core import keys
+from core.routing import health
 
 ROOT = Path(__file__).resolve().parent
+pytest_plugins = ["tests.support.fixtures"]
+
+STACK_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_setup",
+    "live_server",
+    "client",
+    "admin_client",
+    "celery_worker_process",
+    "api_as",
+    "browse",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("django_db") or STACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.stack)
+
+
+def _on_stack(request) -> bool:
+    return request.node.get_closest_marker("stack") is not None
 
 
 @pytest.fixture(autouse=True)
@@ -25,202 +49,26 @@ def _fresh_routing_health():
     health.reset()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _empty_test_redis():
-    for url in {settings.REDIS_URL, settings.CELERY_BROKER_URL, settings.CELERY_RESULT_BACKEND}:
-        redis.Redis.from_url(url).flushdb()
+_redis_emptied = []
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redis(request):
+    """The session's first stack test empties the test Redis databases; every stack test starts without
+    projection summaries (they describe one test's data)."""
+    if not _on_stack(request):
+        return
+    if not _redis_emptied:
+        for url in {settings.REDIS_URL, settings.CELERY_BROKER_URL, settings.CELERY_RESULT_BACKEND}:
+            redis.Redis.from_url(url).flushdb()
+        _redis_emptied.append(True)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    found = list(client.scan_iter(f"{keys.PROJECTIONS}:*"))
+    if found:
+        client.delete(*found)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _fresh_worker_log():
     (ROOT / ".stack" / "log").mkdir(parents=True, exist_ok=True)
     (ROOT / ".stack" / "log" / "test-worker.log").write_text("")
-
-
-@pytest.fixture(autouse=True)
-def _no_summaries_from_other_tests():
-    """Projection summaries in Redis describe one test's data: start each test without them."""
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    keys = list(client.scan_iter("hmis:proj:*"))
-    if keys:
-        client.delete(*keys)
-
-
-def _pong(app, hostname: str) -> bool:
-    try:
-        return bool(app.control.ping(destination=[hostname], timeout=0.5))
-    except Exception:  # noqa: BLE001 (a stale broker connection: drop it and ask again)
-        _fresh_broker_pool(app)
-        return False
-
-
-def _fresh_broker_pool(app) -> None:
-    """Drop the publisher's pooled broker connections; Celery builds new ones on next use."""
-    from kombu import pools
-
-    pools.reset()  # closes and forgets every pooled connection and producer
-    app._pool = None
-    app.amqp._producer_pool = None
-    # The result backend keeps its own connections (and a pub/sub one for .get()): renew it too.
-    app._backend_cache = None
-    app._local.__dict__.pop("backend", None)
-
-
-def _db_url(alias: str) -> str:
-    s = connections[alias].settings_dict
-    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-
-
-@pytest.fixture
-def celery_worker_process(django_db_setup, django_db_blocker, request):
-    """A real Celery worker (prefork, like production) with beat, on the test database and test Redis.
-
-    Per test: a worker left running would refresh projections behind the backs of later tests.
-    """
-    from hmis.celery import app
-
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "hmis.settings_test",
-        "DATABASE_URL": _db_url("default"),
-        "REPLICA_DATABASE_URLS": ",".join(_db_url(a) for a in health.standby_aliases()),
-        # Tests pause replay on purpose: here only read-your-writes tokens, not lag, keep tasks off a standby.
-        "REPLICA_MAX_LAG_SECONDS": "3600",
-        # The embedded beat sweeps often, so outbox events the relay could not enqueue are found quickly.
-        "PROJECTION_SWEEP_SECONDS": "1",
-    }
-    _fresh_broker_pool(app)
-    # Refreshes enqueued by earlier tests (no worker ran them) describe data that is gone: a fresh worker
-    # must not spend the test working through them before the test's own tasks.
-    app.control.purge()
-    hostname = f"test-worker-{os.getpid()}-{time.monotonic_ns()}@localhost"
-    # One log for the session, a header per test: a failure's worker log survives the tests after it.
-    log = open(ROOT / ".stack" / "log" / "test-worker.log", "a")  # noqa: SIM115 (closed at teardown)
-    log.write(f"\n===== {request.node.nodeid} ({time.strftime('%H:%M:%S')}) =====\n")
-    log.flush()
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "hmis",
-            "worker",
-            "--beat",
-            "--schedule",
-            str(ROOT / ".stack" / "test-celerybeat-schedule"),
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "2",
-            "--hostname",
-            hostname,
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: teardown stops the pool and the beat too
-    )
-    _fresh_broker_pool(app)  # connections from before a Redis restart (fault tests) are dead
-    deadline = time.monotonic() + 60
-    while not _pong(app, hostname):
-        if worker.poll() is not None or time.monotonic() > deadline:
-            _stop(worker)
-            raise RuntimeError(f"the Celery worker did not start; see {log.name}")
-    yield worker
-    _stop(worker)
-    log.close()
-
-
-def _stop(worker) -> None:
-    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(worker.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            worker.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-@pytest.fixture
-def api_as():
-    """api_as("clinician", ...) -> a DRF test client authenticated with a fresh API key holding those roles."""
-    from django.core.management import call_command
-    from rest_framework.test import APIClient
-
-    made = []
-
-    def make(*roles: str) -> APIClient:
-        import io
-
-        out = io.StringIO()
-        call_command("create_api_client", f"it-{'-'.join(roles) or 'none'}-{len(made)}", roles=list(roles), stdout=out)
-        key = out.getvalue().strip().splitlines()[-1].split("Api-Key ")[1]
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
-        made.append(client)
-        return client
-
-    return make
-
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium driven by Playwright (installed by .ci/run; no browser download)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); .ci/run installs it")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still plain
-    # synchronous code, so Django's async-safety guard is lifted for the test process only.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def browse(chromium, live_server):
-    """browse(username) -> a signed-in Playwright page on the live server (a fresh browser context)."""
-    from hmis.testing import wait_replayed
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    contexts = []
-
-    def sign_in(username: str, password: str = "x-test-pass-1"):
-        wait_replayed()  # the user was just written on the primary; the login page reads a standby
-        context = chromium.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(f"{live_server.url}/")
-        return page
-
-    yield sign_in
-    for context in contexts:
-        context.close()

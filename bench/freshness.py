@@ -14,7 +14,7 @@ import time
 
 from django.db import connections
 
-from reports import store
+from reports.engine import store
 
 WATCHED = ("ar_aging", "revenue")
 

@@ -19,7 +19,7 @@ LOG_DIR = ROOT / ".stack" / "bench"
 def production_env(**extra: str) -> dict[str, str]:
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "hmis.settings",
+        "DJANGO_SETTINGS_MODULE": "hmis.settings.production",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-" + "x" * 50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",

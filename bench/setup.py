@@ -13,12 +13,12 @@ from django.utils import timezone
 from bench.servers import PROXY_HEADERS
 from billing.models import Invoice, Payer, Service
 from clinical.models import Encounter, Patient
-from hmis.models import KEY_PREFIX_LENGTH, ApiClient, hash_key
-from hmis.routing.state import unit_of_work
-from hmis.sessions import SessionStore
+from core.models import KEY_PREFIX_LENGTH, ApiClient, hash_key
+from core.routing.state import unit_of_work
+from core.sessions import SessionStore
 from pharmacy import commands as pharmacy
 from pharmacy.models import Drug, Prescription
-from reports import refresh
+from reports.engine import refresh
 from reports.projections import REGISTRY
 
 BENCH_ROLES = ("billing_clerk", "report_viewer", "pharmacist", "clinician")

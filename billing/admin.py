@@ -3,7 +3,7 @@ from django.contrib import admin
 
 from billing import commands
 from billing.models import CreditNote, Invoice, InvoiceLine, Payer, Payment, Service
-from hmis.admin import CommandErrorsAdmin, ReadOnlyAdmin
+from core.admin import CommandErrorsAdmin, ReadOnlyAdmin
 
 
 @admin.register(Payer)

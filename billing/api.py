@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from billing import commands, queries
 from billing import serializers as s
 from billing.filters import InvoiceFilter, PaymentFilter
-from hmis.api.views import AuditedReads, CommandViewSet
+from core.api.views import AuditedReads, CommandViewSet
 
 
 class PayerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from billing.models import ZERO, CreditNote, Invoice, InvoiceCounter, InvoiceLine, Payer, Payment, Service
 from clinical.models import Department, Encounter, Patient
-from hmis.commands import get_locked, get_or_invalid, save_new, validate
-from hmis.errors import Conflict, InvalidInput
+from core.commands import get_locked, get_or_invalid, save_new, validate
+from core.errors import Conflict, InvalidInput
 
 CENT = Decimal("0.01")
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)

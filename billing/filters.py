@@ -1,7 +1,7 @@
 import django_filters as filters
 
 from billing.models import Invoice, Payment
-from clinical.forms import DateInput
+from core.widgets import DateInput
 
 
 class InvoiceFilter(filters.FilterSet):

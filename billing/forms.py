@@ -1,7 +1,7 @@
 from django import forms
 
 from billing.models import Payment
-from clinical.forms import DateInput
+from core.widgets import DateInput
 
 
 class NewInvoiceForm(forms.Form):

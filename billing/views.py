@@ -12,10 +12,10 @@ from billing import commands, queries
 from billing.filters import InvoicePageFilter
 from billing.forms import CreditNoteForm, LineFormSet, NewInvoiceForm, PaymentForm, VoidForm
 from clinical.models import Encounter
-from hmis.audit import trail
-from hmis.audit.models import AuditEvent
-from hmis.errors import DomainError
-from hmis.pages import apply_errors, run
+from core.audit import trail
+from core.audit.models import AuditEvent
+from core.errors import DomainError
+from core.pages import apply_errors, run
 
 
 @login_required

@@ -12,7 +12,7 @@ from clinical.models import (
     Patient,
     Vitals,
 )
-from hmis.admin import CommandErrorsAdmin, ReadOnlyAdmin
+from core.admin import CommandErrorsAdmin, ReadOnlyAdmin
 
 REGISTRATION_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "phone", "address")
 

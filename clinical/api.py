@@ -1,26 +1,18 @@
 """Clinical API: thin — validate, then one command or one query."""
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from clinical import commands, queries
 from clinical import serializers as s
 from clinical.filters import AllergyFilter, DiagnosisFilter, EncounterFilter, LabResultFilter, VitalsFilter
-from hmis.api.views import AuditedReads, CommandViewSet
-from hmis.audit import trail
+from core.api.views import AuditedReads, CommandViewSet
 
 
 class PatientViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     serializer_class = s.PatientOutput
     input_serializer = s.PatientInput
-    # The summary shows diagnoses, allergies and medications: clinical staff only; alerts need lab results.
-    action_permissions = {
-        "summary": ["clinical.view_patient", "clinical.view_diagnosis"],
-        "alerts": ["clinical.view_labresult"],
-    }
 
     def get_queryset(self):
         return queries.patient_search(q=self.request.query_params.get("q", ""))
@@ -36,30 +28,6 @@ class PatientViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMi
     @extend_schema(request=s.PatientUpdate, responses={200: s.PatientOutput})
     def partial_update(self, request, pk=None):
         return self.respond(commands.patient_update(patient_id=pk, **self.validated(s.PatientUpdate, partial=True)))
-
-    @extend_schema(responses={200: s.SummaryOutput})
-    @action(detail=True, methods=["get"])
-    def summary(self, request, pk=None):
-        summary = queries.patient_summary(patient_id=self.kwargs["pk"]) if pk.isdigit() else None
-        if summary is None:
-            raise Http404
-        trail.read_one(summary["patient"])
-        return self.respond(summary, serializer_class=s.SummaryOutput)
-
-    @extend_schema(
-        responses={200: dict},
-        description="The patient's active clinical alerts (allergy and interaction conflicts, critical labs, "
-        "abnormal vitals, care gaps) with reasons and severity, from the patient-alerts projection, with "
-        "its freshness (fresh_as_of, stale_seconds).",
-    )
-    @action(detail=True, methods=["get"])
-    def alerts(self, request, pk=None):
-        from reports.presenters import plain
-        from reports.queries import patient_alerts
-
-        if not pk.isdigit() or not queries.patient_exists(patient_id=int(pk)):
-            raise Http404
-        return Response(plain(patient_alerts(patient_id=int(pk))))
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from clinical import lab_tests
 from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, LabResult, Patient, Vitals
-from hmis.commands import get_locked, get_or_invalid, save_new, validate
-from hmis.errors import Conflict, InvalidInput
+from core.commands import get_locked, get_or_invalid, save_new, validate
+from core.errors import Conflict, InvalidInput
 
 MRN_SEQUENCE = "clinical_patient_mrn_seq"
 # Results keep arriving after discharge (cultures, send-outs): a closed encounter takes them this long.

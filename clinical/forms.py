@@ -2,14 +2,7 @@ from django import forms
 
 from clinical import lab_tests
 from clinical.models import Allergy, Encounter, Patient
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
+from core.widgets import DateInput, DateTimeInput
 
 
 class RegisterForm(forms.Form):
@@ -70,20 +63,3 @@ class AllergyForm(forms.Form):
     substance = forms.CharField(max_length=100)
     reaction = forms.CharField(max_length=200, required=False)
     severity = forms.ChoiceField(choices=Allergy.Severity.choices)
-
-
-class PrescriptionForm(forms.Form):
-    drug_id = forms.ModelChoiceField(queryset=None, label="Drug")
-    dose = forms.CharField(max_length=60)
-    frequency = forms.CharField(max_length=60)
-    duration_days = forms.IntegerField(min_value=1, max_value=365, label="Days")
-    quantity = forms.IntegerField(min_value=1)
-
-    def __init__(self, *args, **kwargs):
-        from pharmacy.queries import drugs
-
-        super().__init__(*args, **kwargs)
-        self.fields["drug_id"].queryset = drugs().filter(active=True)
-
-    def clean_drug_id(self):
-        return self.cleaned_data["drug_id"].pk

@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Upper
-from django.urls import reverse
 from django.utils import timezone
 
 from clinical import lab_tests
+from core import links
 
 
 def not_in_future(value):
@@ -82,7 +82,7 @@ class Patient(models.Model):
         return f"{self.family_name}, {self.given_name} ({self.mrn})"
 
     def get_absolute_url(self):
-        return reverse("clinical:chart", args=[self.pk])
+        return links.patient_record(self.pk)
 
 
 class Encounter(models.Model):

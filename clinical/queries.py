@@ -4,8 +4,6 @@ from django.db.models import Q, QuerySet
 
 from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, LabResult, Patient, Vitals
 
-RECENT_ENCOUNTERS = 10
-
 
 def patient_search(*, q: str = "") -> QuerySet[Patient]:
     """Patients whose names contain every word of `q`, or whose MRN is `q` (trigram indexes keep it fast)."""
@@ -20,6 +18,10 @@ def patient_search(*, q: str = "") -> QuerySet[Patient]:
             every_word &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
         patients = patients.filter(Q(mrn=q.upper()) | every_word)
     return patients
+
+
+def patients() -> QuerySet[Patient]:
+    return Patient.objects.all()
 
 
 def departments() -> QuerySet[Department]:
@@ -65,23 +67,3 @@ def lab_results() -> QuerySet[LabResult]:
 
 def patient_exists(*, patient_id: int) -> bool:
     return Patient.objects.filter(pk=patient_id).exists()
-
-
-def patient_summary(*, patient_id: int) -> dict | None:
-    """Demographics, active diagnoses, allergies, current medications, last encounters, open balance."""
-    from billing.queries import patient_open_balance
-    from pharmacy.queries import current_medications
-
-    patient = Patient.objects.filter(pk=patient_id).first()
-    if patient is None:
-        return None
-    return {
-        "patient": patient,
-        "active_diagnoses": list(
-            diagnoses().filter(encounter__patient_id=patient_id, resolved_at__isnull=True).order_by("-recorded_at")
-        ),
-        "allergies": list(allergies().filter(patient_id=patient_id)),
-        "current_medications": current_medications(patient_id=patient_id),
-        "recent_encounters": list(encounters().filter(patient_id=patient_id)[:RECENT_ENCOUNTERS]),
-        "open_balance": patient_open_balance(patient_id=patient_id),
-    }

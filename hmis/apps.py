@@ -1,18 +1,15 @@
 from django.apps import AppConfig
 
 
-class HmisConfig(AppConfig):
+class ProjectConfig(AppConfig):
+    """The project itself: it registers the hospital's roles (hmis/roles.py) with core.roles."""
+
     name = "hmis"
-    verbose_name = "HMIS core"
+    label = "hmis_project"
+    verbose_name = "HMIS"
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
+        from core import roles
+        from hmis.roles import EXTRA, ROLES
 
-        from hmis import roles
-        from hmis.api import schema  # noqa: F401 (registers the API-key scheme with drf-spectacular)
-        from hmis.audit import writes
-        from hmis.middleware import stamp_session
-
-        roles.connect()
-        writes.connect()
-        user_logged_in.connect(stamp_session, dispatch_uid="hmis.session.stamp")
+        roles.register(ROLES, EXTRA)

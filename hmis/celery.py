@@ -8,16 +8,16 @@ from celery.signals import before_task_publish
 from hmis import celery_fixes
 
 celery_fixes.install()
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hmis.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hmis.settings.base")
 
-app = Celery("hmis", task_cls="hmis.routing.tasks:RoutedTask")
+app = Celery("hmis", task_cls="core.routing.tasks:RoutedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["hmis.ops", "hmis.audit", "hmis.api"])
+app.autodiscover_tasks(["ops", "core.audit", "core.api"])
 app.autodiscover_tasks()
 
 
 @before_task_publish.connect(weak=False)
 def _carry_read_your_writes_position(headers=None, **kwargs):
-    from hmis.routing.tasks import add_lsn_header
+    from core.routing.tasks import add_lsn_header
 
     add_lsn_header(headers=headers)

@@ -1,7 +1,5 @@
-"""Roles are Django groups with model permissions, kept in step with this table after every migrate."""
-
-from django.apps import apps as global_apps
-from django.db.models.signals import post_migrate
+"""The hospital's roles: Django groups with model permissions. core.roles keeps the groups in step with
+these tables after every migrate (registered in hmis/apps.py)."""
 
 ALL = ("view", "add", "change", "delete")
 
@@ -58,36 +56,3 @@ EXTRA: dict[str, tuple[str, ...]] = {
     "clinician": ("reports.view_clinical_reports",),
     "pharmacist": ("reports.view_clinical_reports",),
 }
-
-
-def sync_roles(using: str = "default") -> None:
-    from django.contrib.auth.models import Group, Permission
-
-    for role, grants in ROLES.items():
-        wanted = set()
-        for target, actions in grants.items():
-            app_label, _, model = target.partition(".")
-            perms = Permission.objects.using(using).filter(content_type__app_label=app_label)
-            if model:
-                perms = perms.filter(content_type__model=model)
-            wanted |= {p.pk for p in perms if p.codename.split("_", 1)[0] in actions}
-        for perm in EXTRA.get(role, ()):
-            app_label, codename = perm.split(".")
-            wanted |= set(
-                Permission.objects.using(using)
-                .filter(content_type__app_label=app_label, codename=codename)
-                .values_list("pk", flat=True)
-            )
-        group, _ = Group.objects.using(using).get_or_create(name=role)
-        group.permissions.set(wanted)
-
-
-def _after_migrate(sender, using="default", **kwargs):
-    # post_migrate fires once per app with models; permissions exist for all apps only after the last one.
-    with_models = [config for config in global_apps.get_app_configs() if config.models_module is not None]
-    if sender is with_models[-1]:
-        sync_roles(using=using)
-
-
-def connect() -> None:
-    post_migrate.connect(_after_migrate, dispatch_uid="hmis.roles.sync")

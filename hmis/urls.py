@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from hmis.ops.views import healthz
+from ops.views import healthz
 from reports.views import dashboard_page
 
 urlpatterns = [
@@ -11,14 +11,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("patients/", include("clinical.urls")),
+    path("patients/", include("chart.urls")),
     path("billing/", include("billing.urls")),
     path("pharmacy/", include("pharmacy.urls")),
-    path("api/v1/", include("hmis.api.urls")),
+    path("api/v1/", include("hmis.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
 ]
 
-handler404 = "hmis.api.errors.not_found"
-handler500 = "hmis.api.errors.server_error"
+handler404 = "core.api.errors.not_found"
+handler500 = "core.api.errors.server_error"

@@ -3,7 +3,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hmis.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hmis.settings.base")
 application = get_wsgi_application()
 
 # What start-up made (modules, settings, URL patterns, models) lives as long as the process: out of the

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from hmis.admin import CommandErrorsAdmin, ReadOnlyAdmin
+from core.admin import CommandErrorsAdmin, ReadOnlyAdmin
 from pharmacy import commands, queries
 from pharmacy.models import Dispense, DispenseAllocation, Drug, Prescription, StockBatch, StockMovement
 

@@ -4,8 +4,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
 
-from hmis.api.views import AuditedReads, CommandViewSet
-from hmis.errors import InvalidInput
+from core.api.views import AuditedReads, CommandViewSet
+from core.errors import InvalidInput
 from pharmacy import commands, queries
 from pharmacy import serializers as s
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from billing import commands as billing
 from billing.models import Invoice, Payer
 from clinical.models import Encounter
-from hmis.commands import get_locked, get_or_invalid, save_new, validate
-from hmis.errors import Conflict, InvalidInput
+from core.commands import get_locked, get_or_invalid, save_new, validate
+from core.errors import Conflict, InvalidInput
 from pharmacy.models import Dispense, DispenseAllocation, Drug, Prescription, StockBatch, StockMovement
 
 SELF_PAY = "Self-pay"

@@ -1,6 +1,6 @@
 from django import forms
 
-from clinical.forms import DateInput
+from core.widgets import DateInput
 from pharmacy.models import StockMovement
 
 
@@ -35,3 +35,20 @@ class AdjustForm(forms.Form):
     quantity_change = forms.IntegerField(help_text="Negative to remove units, positive to add.")
     reason = forms.ChoiceField(choices=StockMovement.Reason.choices)
     note = forms.CharField(max_length=200, required=False)
+
+
+class PrescriptionForm(forms.Form):
+    drug_id = forms.ModelChoiceField(queryset=None, label="Drug")
+    dose = forms.CharField(max_length=60)
+    frequency = forms.CharField(max_length=60)
+    duration_days = forms.IntegerField(min_value=1, max_value=365, label="Days")
+    quantity = forms.IntegerField(min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        from pharmacy.queries import drugs
+
+        super().__init__(*args, **kwargs)
+        self.fields["drug_id"].queryset = drugs().filter(active=True)
+
+    def clean_drug_id(self):
+        return self.cleaned_data["drug_id"].pk

@@ -5,9 +5,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 
-from hmis.audit import trail
-from hmis.audit.models import AuditEvent
-from hmis.pages import run
+from core.audit import trail
+from core.audit.models import AuditEvent
+from core.pages import run
 from pharmacy import commands, queries
 from pharmacy.forms import AdjustForm, DispenseForm, ReceiveForm
 from pharmacy.models import StockBatch

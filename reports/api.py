@@ -5,7 +5,7 @@ from rest_framework import permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hmis.audit import trail
+from core.audit import trail
 from reports import queries
 from reports.catalog import CLINICAL, FINANCIAL, REPORTS, dashboard_for
 from reports.filters import PerformanceFilter, valid_args

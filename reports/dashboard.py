@@ -5,7 +5,7 @@ import json
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from reports import store
+from reports.engine import store
 from reports.projections import DASHBOARD, REGISTRY
 from reports.projections.ar_aging import bucket_names
 

@@ -3,8 +3,8 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from hmis.events.outbox import enqueue_refresh, refresh_started
-from reports import reconcile, refresh
+from core.events.outbox import enqueue_refresh, refresh_started
+from reports.engine import reconcile, refresh
 
 
 @shared_task(

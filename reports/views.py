@@ -9,8 +9,8 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from hmis.audit import trail
-from hmis.audit.models import AuditEvent
+from core.audit import trail
+from core.audit.models import AuditEvent
 from reports.catalog import REPORTS, dashboard_for
 from reports.presenters import charts, drill_links
 

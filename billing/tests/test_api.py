@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine, Payment
-from billing.tests.factories import PayerFactory, ServiceFactory
-from clinical.tests.factories import DepartmentFactory, EncounterFactory, PatientFactory
+from tests.support.factories.billing import PayerFactory, ServiceFactory
+from tests.support.factories.clinical import DepartmentFactory, EncounterFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 

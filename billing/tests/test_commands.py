@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from billing import commands
 from billing.models import CreditNote, Invoice, InvoiceLine, Payment
-from billing.tests.factories import PayerFactory, ServiceFactory
-from clinical.tests.factories import EncounterFactory, PatientFactory
-from hmis.errors import Conflict, InvalidInput, NotFound
-from hmis.testing import in_parallel, on_stack
+from core.errors import Conflict, InvalidInput, NotFound
+from tests.support.factories.billing import PayerFactory, ServiceFactory
+from tests.support.factories.clinical import EncounterFactory, PatientFactory
+from tests.support.stack import in_parallel, on_stack
 
 
 def make_invoice(*, lines=None, issue=False, **kwargs):

@@ -6,9 +6,9 @@ from playwright.sync_api import expect
 
 from billing import commands as billing
 from billing.models import Invoice, Payment
-from billing.tests.factories import PayerFactory, ServiceFactory
-from clinical.tests.factories import EncounterFactory, PatientFactory, UserFactory
-from hmis.testing import on_stack, shot
+from tests.support.factories.billing import PayerFactory, ServiceFactory
+from tests.support.factories.clinical import EncounterFactory, PatientFactory, UserFactory
+from tests.support.stack import on_stack, shot
 
 pytestmark = on_stack
 

@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from clinical.models import Diagnosis, Encounter, Patient
-from clinical.tests.factories import DepartmentFactory, EncounterFactory, PatientFactory, UserFactory
+from tests.support.factories.clinical import DepartmentFactory, EncounterFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing import commands as billing
-from billing.tests.factories import PayerFactory, ServiceFactory
 from clinical import commands, queries
 from clinical.models import Diagnosis, Encounter, Patient, Vitals
-from clinical.tests.factories import DepartmentFactory, EncounterFactory, PatientFactory, UserFactory
-from hmis.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
+from tests.support.factories.clinical import DepartmentFactory, EncounterFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -152,29 +150,3 @@ def test_vitals_range_is_a_database_constraint_too():
     encounter = EncounterFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         Vitals.objects.create(encounter=encounter, pulse=900)
-
-
-def test_patient_summary_gathers_the_chart():
-    patient = PatientFactory()
-    encounters = [EncounterFactory(patient=patient) for _ in range(12)]
-    commands.diagnosis_record(encounter_id=encounters[0].pk, code="I10", is_primary=True)
-    resolved = commands.diagnosis_record(encounter_id=encounters[1].pk, code="J45.909")
-    commands.diagnosis_resolve(diagnosis_id=resolved.pk)
-    commands.allergy_record(patient_id=patient.pk, substance="Latex", severity="moderate")
-    invoice = billing.invoice_create(
-        patient_id=patient.pk,
-        payer_id=PayerFactory().pk,
-        lines=[{"service": ServiceFactory(price=Decimal("80.00")).pk, "quantity": 2}],
-    )
-    billing.invoice_issue(invoice_id=invoice.pk)
-    billing.payment_record(invoice_id=invoice.pk, amount=Decimal("30.00"), method="cash")
-
-    summary = queries.patient_summary(patient_id=patient.pk)
-
-    assert summary["patient"] == patient
-    assert [d.code_id for d in summary["active_diagnoses"]] == ["I10"]
-    assert [a.substance for a in summary["allergies"]] == ["Latex"]
-    assert summary["current_medications"] == []
-    assert len(summary["recent_encounters"]) == 10
-    assert summary["open_balance"] == Decimal("130.00")
-    assert queries.patient_summary(patient_id=999999) is None

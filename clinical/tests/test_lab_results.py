@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from clinical import commands, lab_tests
 from clinical.models import LabResult
-from clinical.tests.factories import EncounterFactory, PatientFactory, UserFactory
-from hmis.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput
+from tests.support.factories.clinical import EncounterFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 POTASSIUM, HBA1C, LDL_DIRECT, EGFR = "2823-3", "4548-4", "18262-6", "62238-1"

@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from billing.models import Invoice
 from clinical import commands as clinical
-from clinical.tests.factories import EncounterFactory
 from pharmacy.models import Dispense, StockBatch
+from tests.support.factories.clinical import EncounterFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from billing.models import Invoice
 from clinical import commands as clinical
-from clinical.tests.factories import EncounterFactory, UserFactory
-from hmis.errors import Conflict, InvalidInput
-from hmis.testing import in_parallel, on_stack
+from core.errors import Conflict, InvalidInput
 from pharmacy import commands, queries
 from pharmacy.models import Dispense, Prescription, StockBatch, StockMovement
+from tests.support.factories.clinical import EncounterFactory, UserFactory
+from tests.support.stack import in_parallel, on_stack
 
 TODAY = timezone.localdate()
 
@@ -181,17 +181,17 @@ class TestDispensing:
             "issued",
         ]
 
-    def test_current_medications_feed_the_patient_summary(self):
-        from clinical.queries import patient_summary
+    def test_current_medications_are_the_dispensed_courses_still_running(self):
+        from pharmacy.queries import current_medications
 
         drug = amoxicillin()
         receive(drug, "A", 100, 50)
         encounter = EncounterFactory()
         commands.medication_dispense(prescription_id=prescribe(drug, encounter=encounter).pk)
-        meds = patient_summary(patient_id=encounter.patient_id)["current_medications"]
+        meds = current_medications(patient_id=encounter.patient_id)
         assert [(m["drug"], m["frequency"]) for m in meds] == [("Amoxicillin 500 mg capsule", "three times a day")]
         with time_machine.travel(TODAY + datetime.timedelta(days=30)):
-            assert patient_summary(patient_id=encounter.patient_id)["current_medications"] == []
+            assert current_medications(patient_id=encounter.patient_id) == []
 
 
 @pytest.mark.django_db

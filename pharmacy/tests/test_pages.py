@@ -6,10 +6,10 @@ from decimal import Decimal
 from playwright.sync_api import expect
 
 from clinical import commands as clinical
-from clinical.tests.factories import EncounterFactory, UserFactory
-from hmis.testing import on_stack, shot
 from pharmacy import commands as pharmacy
 from pharmacy.models import Dispense, StockBatch
+from tests.support.factories.clinical import EncounterFactory, UserFactory
+from tests.support.stack import on_stack, shot
 
 pytestmark = on_stack
 

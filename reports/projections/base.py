@@ -7,12 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
-KEY_PREFIX = "hmis:proj"
 CENT = Decimal("0.01")
-
-
-def key(projection: str, part: str) -> str:
-    return f"{KEY_PREFIX}:{projection}:{part}"
 
 
 def cents(value) -> int:
@@ -28,7 +23,7 @@ def from_cents(value) -> Decimal:
 class Increment:
     """How a view that follows every write is kept up to date without recomputing all of it: it is a table
     whose rows are grouped by `key`, and a refresh recomputes only the keys the new changes touch
-    (reports/increments.py). Recomputing a whole view after every write costs more than the writes.
+    (reports/engine/increments.py). Recomputing a whole view after every write costs more than the writes.
 
     `touched`: SQL giving the keys touched by %(changes)s, a JSON array of [source, object_id] pairs from
     the outbox; a row with a NULL first column means a change it cannot place (a deleted row), and then
@@ -82,7 +77,7 @@ class View:
         return f"DROP {self.kind} IF EXISTS {self.name}"
 
 
-# Beat's two reconciliation runs (hmis/settings.py CELERY_BEAT_SCHEDULE names them by these values).
+# Beat's two reconciliation runs (hmis/settings/base.py CELERY_BEAT_SCHEDULE names them by these values).
 HOURLY, NIGHTLY = "hourly", "nightly"
 
 
@@ -99,7 +94,7 @@ class Projection:
     # A projection to refresh right after this one: a history view's recent partner, whose window starts
     # at the history's last refresh and whose summary reads both (reports/projections/window.py).
     then: str = ""
-    # Which of beat's reconciliation runs recomputes it (reports/reconcile.py): HOURLY, or NIGHTLY for
+    # Which of beat's reconciliation runs recomputes it (reports/engine/reconcile.py): HOURLY, or NIGHTLY for
     # those whose live recomputation takes seconds to tens of seconds of the primary at hospital scale.
     reconcile: str = HOURLY
 

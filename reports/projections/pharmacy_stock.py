@@ -26,7 +26,7 @@ WHERE d.active{only}
 GROUP BY d.id
 """
 
-# Both views follow changes key by key (reports/increments.py): a dispense recomputes its batches and
+# Both views follow changes key by key (reports/engine/increments.py): a dispense recomputes its batches and
 # their drugs, not the whole formulary.
 DRUGS = View(
     name="reports_pharmacy_drugs",

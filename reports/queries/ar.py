@@ -118,7 +118,7 @@ def ar_aging_rows(
     """The same rows as ar_aging(), streamed from a server-side cursor (for CSV exports of any size)."""
     from django.db import connections
 
-    from hmis.routing.router import read_alias
+    from core.routing.router import read_alias
 
     buckets = bucket_names(tuple(ranges))
     filters, params = "", {"as_of": as_of}

@@ -7,8 +7,8 @@ from django.db import connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from hmis.routing.router import read_alias
-from reports import store
+from core.routing.router import read_alias
+from reports.engine import store
 from reports.models import ProjectionState
 
 log = logging.getLogger("hmis.reports")

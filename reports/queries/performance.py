@@ -8,8 +8,8 @@ import time
 from django.db import connections
 from django.utils import timezone
 
-from hmis.routing.router import read_alias
-from reports import store
+from core.routing.router import read_alias
+from reports.engine import store
 from reports.projections.ar_aging import ENTRIES, aging_sql, bucket_names, open_aging_sql
 from reports.projections.base import cents, rows
 from reports.projections.diagnosis_trends import MONTHLY, month_top_sql

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from reports import store
+from reports.engine import store
 from reports.projections import DASHBOARD
 from reports.projections.base import from_cents, rows
 from reports.projections.diagnosis_trends import month_top_sql

@@ -1,4 +1,4 @@
-"""Views kept as tables and refreshed key by key (reports/increments.py) hold exactly what their SELECT gives."""
+"""Views kept as tables and refreshed key by key (reports/engine/increments.py) hold exactly what their SELECT gives."""
 
 import datetime
 import random
@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from billing import commands as billing
 from billing.models import Payment
-from billing.tests.factories import PayerFactory, ServiceFactory
-from clinical.tests.factories import PatientFactory
-from hmis.testing import on_stack
 from pharmacy import commands as pharmacy
-from reports import increments, refresh
+from reports.engine import increments, refresh
+from reports.engine.reconcile import Drift, _view_drift
 from reports.projections import REGISTRY
-from reports.reconcile import Drift, _view_drift
+from tests.support.factories.billing import PayerFactory, ServiceFactory
+from tests.support.factories.clinical import PatientFactory
+from tests.support.stack import on_stack
 
 pytestmark = on_stack
 

@@ -2,11 +2,11 @@
 
 from playwright.sync_api import expect
 
-from clinical.tests.factories import UserFactory
-from hmis.testing import on_stack, shot
-from reports import refresh
 from reports.catalog import REPORTS
+from reports.engine import refresh
 from reports.projections import REGISTRY
+from tests.support.factories.clinical import UserFactory
+from tests.support.stack import on_stack, shot
 
 pytestmark = on_stack
 
@@ -33,7 +33,7 @@ def test_population_health_page_charts_control_rates_month_by_month(browse):
     from decimal import Decimal
 
     from clinical.models import Diagnosis, Encounter, LabResult
-    from clinical.tests.factories import DepartmentFactory, PatientFactory
+    from tests.support.factories.clinical import DepartmentFactory, PatientFactory
 
     UserFactory(username="quality", roles=["report_viewer"])
     doctor = UserFactory(username="dr-q")

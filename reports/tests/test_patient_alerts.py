@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from clinical import commands as clinical
 from clinical.models import Diagnosis, LabResult
-from clinical.tests.factories import DepartmentFactory, PatientFactory, UserFactory
-from hmis.testing import on_stack, sign_in, standbys, wait_replayed, wait_until
 from pharmacy import commands as pharmacy
 from pharmacy.models import Prescription
-from reports import queries, refresh
-from reports.reconcile import reconcile
+from reports import queries
+from reports.engine import refresh
+from reports.engine.reconcile import reconcile
+from tests.support.factories.clinical import DepartmentFactory, PatientFactory, UserFactory
+from tests.support.stack import on_stack, sign_in, standbys, wait_replayed, wait_until
 
 # Transactional: every REFRESH ... CONCURRENTLY commits, as in production (dozens of them inside one test
 # transaction would also exhaust the lock table with their temporary tables).

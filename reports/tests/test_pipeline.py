@@ -9,13 +9,13 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from billing import commands as billing
-from billing.tests.factories import PayerFactory, ServiceFactory
-from clinical.tests.factories import PatientFactory
-from hmis.testing import on_stack, stack_ctl, standbys, wait_replayed, wait_until
-from reports import refresh, store
+from reports.engine import refresh, store
+from reports.engine.reconcile import reconcile
 from reports.models import ProjectionState
 from reports.projections import REGISTRY
-from reports.reconcile import reconcile
+from tests.support.factories.billing import PayerFactory, ServiceFactory
+from tests.support.factories.clinical import PatientFactory
+from tests.support.stack import on_stack, stack_ctl, standbys, wait_replayed, wait_until
 
 pytestmark = on_stack
 
@@ -165,7 +165,7 @@ def test_freshness_is_recorded_and_reported():
 
     store.redis().delete("hmis:proj:ar_aging:meta")  # Redis lost its summary: the view answers
     wait_replayed()
-    from hmis.routing import state as routing_state
+    from core.routing import state as routing_state
 
     with routing_state.unit_of_work():
         answer = queries.ar_aging()

@@ -13,9 +13,9 @@ from dateutil.relativedelta import relativedelta
 from django.db import connections
 
 from clinical.models import Diagnosis, Encounter, Icd10Code, LabResult, Vitals
-from clinical.tests.factories import DepartmentFactory, PatientFactory, UserFactory
-from hmis.testing import on_stack, sign_in
-from reports import refresh
+from reports.engine import refresh
+from tests.support.factories.clinical import DepartmentFactory, PatientFactory, UserFactory
+from tests.support.stack import on_stack, sign_in
 
 pytestmark = on_stack
 UTC = datetime.UTC

@@ -3,9 +3,9 @@ to tens of seconds of the primary at hospital scale nightly, the rest hourly."""
 
 from django.conf import settings
 
+from reports.engine.reconcile import names
 from reports.projections import REGISTRY
 from reports.projections.base import HOURLY, NIGHTLY
-from reports.reconcile import names
 
 
 def test_history_views_and_population_health_are_reconciled_nightly_and_everything_else_hourly():

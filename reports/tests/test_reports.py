@@ -9,13 +9,13 @@ import pytest
 from django.utils import timezone
 
 from billing import commands as billing
-from billing.tests.factories import PayerFactory, ServiceFactory
 from clinical import commands as clinical
-from clinical.tests.factories import DepartmentFactory, EncounterFactory, PatientFactory, UserFactory
-from hmis.testing import on_stack, served_by, sign_in, standbys, wait_replayed
 from pharmacy import commands as pharmacy
-from reports import refresh
+from reports.engine import refresh
 from reports.projections import REGISTRY
+from tests.support.factories.billing import PayerFactory, ServiceFactory
+from tests.support.factories.clinical import DepartmentFactory, EncounterFactory, PatientFactory, UserFactory
+from tests.support.stack import on_stack, served_by, sign_in, standbys, wait_replayed
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)

@@ -5,11 +5,14 @@ per parameters and day (reports/filters.py valid_args)."""
 import datetime
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
-from reports import store
+from reports.engine import store
 from reports.queries.common import from_summary
 from reports.queries.summaries import revenue_today_and_month
+
+pytestmark = pytest.mark.stack  # the summaries live in the stack's Redis
 
 
 def _write_revenue(invoiced_today_cents: int) -> None:

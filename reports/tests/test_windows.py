@@ -9,14 +9,15 @@ from django.db import connections
 from django.utils import timezone
 
 from billing import commands as billing
-from billing.tests.factories import PayerFactory, ServiceFactory
 from clinical import commands as clinical
 from clinical.models import Diagnosis
-from clinical.tests.factories import EncounterFactory, PatientFactory
-from hmis.events.models import OutboxEvent
-from hmis.testing import on_stack
-from reports import queries, refresh
+from core.events.models import OutboxEvent
+from reports import queries
+from reports.engine import refresh
 from reports.projections import REGISTRY, diagnosis_trends, revenue
+from tests.support.factories.billing import PayerFactory, ServiceFactory
+from tests.support.factories.clinical import EncounterFactory, PatientFactory
+from tests.support.stack import on_stack
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from reports import reconcile
+from reports.engine import reconcile
 from reports.projections import REGISTRY
 
 

@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports import refresh
+from reports.engine import refresh
 from reports.projections import REGISTRY
 
 

@@ -1,0 +1,160 @@
+"""Front desk and clinician in a real browser: search, register, chart, encounter, vitals, diagnosis,
+allergy, prescription, close — each with the form error a person would make first."""
+
+import datetime
+from decimal import Decimal
+
+from playwright.sync_api import expect
+
+from clinical.models import Encounter, LabResult, Patient
+from pharmacy import commands as pharmacy
+from pharmacy.models import Prescription
+from tests.support.factories.clinical import DepartmentFactory, UserFactory
+from tests.support.stack import on_stack, shot
+
+pytestmark = on_stack
+
+
+def test_front_desk_and_clinician_day(browse):
+    UserFactory(username="dr", first_name="Ada", last_name="Okoro", roles=["clinician"])
+    DepartmentFactory(code="OPD", name="Outpatients")
+    pharmacy.drug_create(
+        code="AMOX",
+        generic_name="Amoxicillin",
+        form="capsule",
+        strength="500 mg",
+        unit="capsule",
+        unit_price=Decimal("0.80"),
+        ingredients=["amoxicillin"],
+    )
+    page = browse("dr")
+
+    page.get_by_role("link", name="Patients").click()
+    page.get_by_label("Name or MRN").fill("Mwangi")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("No patient matches")).to_be_visible()
+    shot(page, "patients-search")
+
+    page.get_by_role("link", name="Register a patient").click()
+    page.get_by_label("Given name").fill("Grace")
+    page.get_by_label("Family name").fill("Mwangi")
+    page.get_by_label("Date of birth").fill((datetime.date.today() + datetime.timedelta(days=2)).isoformat())
+    page.get_by_label("Sex").select_option("female")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_text("Date of birth cannot be in the future.")).to_be_visible()  # next to its field
+    assert page.get_by_label("Family name").input_value() == "Mwangi"  # what was typed is kept
+    assert not Patient.objects.using("default").exists()  # nothing half-saved
+    shot(page, "patients-register-error")
+    page.get_by_label("Date of birth").fill("1948-05-17")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_text("Patient registered.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Mwangi, Grace")).to_be_visible()  # the chart shows what was just written
+    page.get_by_role("link", name="Patients", exact=True).click()
+    page.get_by_label("Name or MRN").press_sequentially("mwan", delay=50)  # results appear as you type
+    expect(page.get_by_role("link", name="Mwangi, Grace")).to_be_visible()
+    page.get_by_role("link", name="Mwangi, Grace").click()
+
+    page.get_by_label("Type").select_option("outpatient")
+    page.get_by_label("Department").select_option(label="Outpatients")
+    page.get_by_role("button", name="Start encounter").click()
+    expect(page.get_by_text("Encounter started.")).to_be_visible()
+
+    vitals = page.get_by_role("form", name="Record vitals")
+    vitals.get_by_label("Pulse (/min)").fill("400")
+    vitals.get_by_role("button", name="Record vitals").click()
+    expect(page.get_by_text("Ensure this value is less than or equal to 250.")).to_be_visible()
+    page.get_by_role("form", name="Record vitals").get_by_label("Pulse (/min)").fill("82")
+    page.get_by_role("form", name="Record vitals").get_by_label("SpO₂ (%)").fill("97")
+    page.get_by_role("form", name="Record vitals").get_by_role("button", name="Record vitals").click()
+    expect(page.get_by_text("Vitals recorded.")).to_be_visible()
+
+    diagnosis = page.get_by_role("form", name="Record a diagnosis")
+    diagnosis.get_by_label("ICD-10-CM code").fill("ZZ9.9")
+    diagnosis.get_by_role("button", name="Record diagnosis").click()
+    expect(page.get_by_text("'ZZ9.9' is not an ICD-10-CM code.")).to_be_visible()
+    page.get_by_role("form", name="Record a diagnosis").get_by_label("ICD-10-CM code").fill("I10")
+    page.get_by_role("form", name="Record a diagnosis").get_by_label("Primary diagnosis").check()
+    page.get_by_role("form", name="Record a diagnosis").get_by_role("button", name="Record diagnosis").click()
+    expect(page.get_by_text("I10 Essential (primary) hypertension")).to_be_visible()
+
+    allergy = page.get_by_role("form", name="Record an allergy")
+    allergy.get_by_label("Substance").fill("Penicillin")
+    allergy.get_by_label("Reaction").fill("rash")
+    allergy.get_by_label("Severity").select_option("severe")
+    allergy.get_by_role("button", name="Record allergy").click()
+    expect(page.get_by_text("Allergy recorded.")).to_be_visible()
+
+    prescribe = page.get_by_role("form", name="Prescribe")
+    prescribe.get_by_label("Drug").select_option(label="Amoxicillin 500 mg capsule")
+    prescribe.get_by_label("Dose").fill("500 mg")
+    prescribe.get_by_label("Frequency").fill("three times a day")
+    prescribe.get_by_label("Days").fill("5")
+    prescribe.get_by_label("Quantity").fill("15")
+    prescribe.get_by_role("button", name="Prescribe").click()
+    expect(page.get_by_text("Prescription sent to the pharmacy.")).to_be_visible()
+    shot(page, "patient-chart")
+
+    page.get_by_role("button", name="Close encounter").click()
+    expect(page.get_by_text("Encounter closed.")).to_be_visible()
+    assert Encounter.objects.using("default").get().status == "closed"
+    assert Prescription.objects.using("default").get().quantity == 15
+
+
+def test_clinician_sees_alerts_with_reasons_and_records_a_lab_result_on_the_chart(browse):
+    from clinical import commands as clinical
+    from reports.engine import refresh
+    from tests.support.factories.clinical import PatientFactory
+    from tests.support.stack import wait_replayed
+
+    doctor = UserFactory(username="drcds", first_name="Ada", last_name="Okoro", roles=["clinician"])
+    patient = PatientFactory(given_name="Jonas", family_name="Lindqvist")
+    encounter = clinical.encounter_start(
+        patient_id=patient.pk, type="inpatient", department_id=DepartmentFactory().pk, attending_id=doctor.pk
+    )
+    clinical.diagnosis_record(encounter_id=encounter.pk, code="E11.9")
+    clinical.allergy_record(patient_id=patient.pk, substance="aspirin", severity="moderate", reaction="wheeze")
+    for code, name in (("WARF", "Warfarin"), ("ASA", "Aspirin")):
+        drug = pharmacy.drug_create(
+            code=code, generic_name=name, form="tablet", strength="5 mg", unit="tablet",
+            unit_price=Decimal("0.10"), ingredients=[name.lower()],
+        )  # fmt: skip
+        pharmacy.prescription_create(
+            encounter_id=encounter.pk, drug_id=drug.pk, dose="1", frequency="daily", duration_days=14,
+            quantity=14, prescriber=doctor,
+        )  # fmt: skip
+    clinical.vitals_record(encounter_id=encounter.pk, spo2=87, systolic=150, diastolic=90)
+    refresh.refresh("patient_alerts", force=True)
+
+    page = browse("drcds")
+    page.goto(f"/patients/{patient.pk}/")
+    alerts = page.get_by_role("region", name="Alerts")
+    expect(alerts).to_contain_text("Allergy to a prescribed drug: Allergy to aspirin (moderate, wheeze); Aspirin")
+    expect(alerts).to_contain_text("Drug interaction: Warfarin with Aspirin (warfarin + aspirin): bleeding risk")
+    expect(alerts).to_contain_text("Abnormal vital sign: SpO₂ 87 % (below 90 %)")
+    expect(alerts).to_contain_text("Care gap: HbA1c overdue: Diabetes and no HbA1c on record")
+    expect(alerts.get_by_role("status")).to_contain_text("As of")
+    assert alerts.locator(".badge.sev-high").count() == 3
+
+    form = page.get_by_role("form", name="Record a lab result")
+    form.get_by_label("Test").select_option(label="Potassium (2823-3)")
+    form.get_by_role("spinbutton", name="Result").fill("6.9")
+    form.get_by_label("Unit").fill("mg/dL")
+    form.get_by_role("button", name="Record lab result").click()
+    expect(page.get_by_text("Potassium is recorded in mmol/L; convert the result before recording it.")).to_be_visible()
+    assert not LabResult.objects.using("default").exists()
+    shot(page, "patient-chart-lab-error")
+    form = page.get_by_role("form", name="Record a lab result")
+    assert form.get_by_role("spinbutton", name="Result").input_value() == "6.9"  # what was typed is kept
+    form.get_by_label("Unit").fill("")
+    form.get_by_role("button", name="Record lab result").click()
+    expect(page.get_by_text("Lab result recorded.")).to_be_visible()
+    labs = page.get_by_role("region", name="Lab results")
+    expect(labs).to_contain_text("Potassium")
+    expect(labs).to_contain_text("Critically high")
+    expect(labs).to_contain_text("3.5-5.1")
+
+    refresh.refresh("patient_alerts", force=True)  # what the worker does after the commit
+    wait_replayed()
+    page.reload()
+    expect(page.get_by_role("region", name="Alerts")).to_contain_text("Critical lab result: Potassium 6.9 mmol/L")
+    shot(page, "patient-chart-alerts")

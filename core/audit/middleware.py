@@ -1,0 +1,19 @@
+"""Per request: a request id (kept from X-Request-ID when sane), the audit context, and at the end one
+insert of the read events the views recorded."""
+
+from core.audit import spool, trail
+
+
+class AuditMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        context = trail.begin(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            trail.end(context)
+            spool.write(context.pending)
+        response[trail.REQUEST_ID_HEADER] = context.request_id
+        return response

@@ -1,0 +1,106 @@
+"""Who is acting, and the read events of the current request (written once, at the request's end).
+
+Reads are buffered and inserted by the middleware with an explicit `using("default")`: the router is not
+asked, so recording a read never marks the request as a writer (its later reads stay on the standbys and
+no read-your-writes cookie is set for a row the user never reads). Writes are recorded by `writes`, inside
+the writing transaction.
+"""
+
+import re
+import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from core.audit.models import AuditEvent
+from core.audit.registry import patient_of
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_GOOD_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@dataclass
+class Context:
+    request: object = None
+    request_id: str = ""
+    ip: str | None = None
+    pending: list[AuditEvent] = field(default_factory=list)
+
+
+_current: ContextVar[Context | None] = ContextVar("hmis_audit_context", default=None)
+
+
+def request_id_for(request) -> str:
+    given = request.headers.get(REQUEST_ID_HEADER, "")
+    return given if _GOOD_REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def begin(request) -> Context:
+    context = Context(request=request, request_id=request_id_for(request), ip=request.META.get("REMOTE_ADDR") or None)
+    request.request_id = context.request_id
+    context.token = _current.set(context)
+    return context
+
+
+def end(context: Context) -> None:
+    _current.reset(context.token)
+
+
+def current() -> Context | None:
+    return _current.get()
+
+
+def _actor(context: Context | None) -> dict:
+    request = context.request if context else None
+    user = getattr(request, "user", None) if request is not None else None
+    if user is None or not user.is_authenticated:
+        return {}
+    from core.models import ApiClient
+
+    client = getattr(request, "auth", None)
+    name = client.name if isinstance(client, ApiClient) else ""
+    return {"user_id": user.pk, "username": user.get_username(), "api_client": name}
+
+
+def event(action: str, model: str, *, object_id="", patient_id=None, detail: str = "") -> AuditEvent:
+    """An unsaved event stamped with the current actor, IP, request id and path."""
+    context = current()
+    request = context.request if context else None
+    return AuditEvent(
+        action=action,
+        model=model,
+        object_id=str(object_id or "")[:40],
+        patient_id=patient_id,
+        detail=detail[:300],
+        ip=context.ip if context else None,
+        request_id=context.request_id if context else "",
+        path=(request.path if request is not None else "")[:300],
+        **_actor(context),
+    )
+
+
+def label(instance) -> str:
+    return instance._meta.label_lower
+
+
+def read(action: str, instances, *, model: str | None = None) -> None:
+    """Record that these rows were shown (one event each). Outside a request they are written at once."""
+    events = [event(action, model or label(i), object_id=i.pk, patient_id=patient_of(i)) for i in instances]
+    add(events)
+
+
+def read_rows(model: str, rows) -> None:
+    """Record the patients named in plain result rows (a report grouped by patient or invoice): one each."""
+    patients = dict.fromkeys(row["patient_id"] for row in rows if row.get("patient_id") is not None)
+    add([event(AuditEvent.Action.LIST, model, patient_id=patient_id) for patient_id in patients])
+
+
+def read_one(instance) -> None:
+    read(AuditEvent.Action.VIEW, [instance])
+
+
+def add(events: list[AuditEvent]) -> None:
+    context = current()
+    if context is not None:
+        context.pending.extend(events)
+    elif events:
+        AuditEvent.objects.using("default").bulk_create(events)

@@ -1,0 +1,27 @@
+"""Every write to an audited model appends an audit event in the same transaction (so neither can exist
+without the other). Commands, admin saves and management commands all save through the ORM."""
+
+from django.db.models.signals import post_delete, post_save
+
+from core.audit import trail
+from core.audit.models import AuditEvent
+
+
+def _record(instance, action: str) -> None:
+    # Through the alias the row was written to (the primary): the event commits or rolls back with it.
+    event = trail.event(action, trail.label(instance), object_id=instance.pk, patient_id=trail.patient_of(instance))
+    AuditEvent.objects.using(instance._state.db or "default").bulk_create([event])
+
+
+def on_save(sender, instance, created, raw=False, **kwargs):
+    if not raw:
+        _record(instance, AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE)
+
+
+def on_delete(sender, instance, **kwargs):
+    _record(instance, AuditEvent.Action.DELETE)
+
+
+def follow(model) -> None:
+    post_save.connect(on_save, sender=model, dispatch_uid=f"audit.save.{model._meta.label}")
+    post_delete.connect(on_delete, sender=model, dispatch_uid=f"audit.delete.{model._meta.label}")

@@ -1,0 +1,41 @@
+"""Small helpers every app's commands use: load-and-lock, validate, save with friendly constraint errors."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+
+from core.errors import InvalidInput, NotFound
+
+
+def get_locked(model: type[models.Model], pk, *, label: str | None = None, field: str = "detail"):
+    """The row with this primary key, locked FOR UPDATE on the primary, or NotFound."""
+    try:
+        return model.objects.select_for_update().get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"{label or model._meta.verbose_name.capitalize()} {pk} does not exist.", field=field) from None
+
+
+def get_or_invalid(model: type[models.Model], pk, *, field: str, label: str | None = None):
+    """A referenced row (read on the primary, inside the command's transaction), or a 400 on that field."""
+    try:
+        return model.objects.get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise InvalidInput(
+            f"{label or model._meta.verbose_name.capitalize()} {pk} does not exist.", field=field
+        ) from None
+
+
+def validate(instance: models.Model, *, exclude: list[str] | None = None) -> None:
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise InvalidInput.from_django(exc) from exc
+
+
+def save_new(instance: models.Model, *, on_conflict: str, field: str = "non_field_errors") -> models.Model:
+    """Insert in a savepoint; a unique/check violation that slipped past validation becomes a 400."""
+    try:
+        with transaction.atomic(using="default"):
+            instance.save(using="default")
+    except IntegrityError as exc:
+        raise InvalidInput(on_conflict, field=field) from exc
+    return instance

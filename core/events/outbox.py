@@ -1,0 +1,86 @@
+"""Write outbox events in the changing transaction; enqueue the refreshes once it commits.
+
+Nothing is lost when the broker is down: the events are committed with the change, and the beat sweep
+(reports.engine.refresh.sweep) finds projections with unseen events and enqueues them later.
+"""
+
+import logging
+import time
+
+from django.db import connections, transaction
+
+from core import keys
+from core.events.models import OutboxEvent
+
+log = logging.getLogger("hmis.events")
+
+_refresh_task: list[str] = []  # the task name the read side registered (register_refresh_task)
+QUEUED_FLAG_SECONDS = 30  # a refresh is queued and not started yet: later commits need not queue another
+BROKER_BACKOFF_SECONDS = 5.0
+
+_broker_down_until = 0.0
+
+
+class _Relay:
+    """The on-commit callback of one transaction: the projections its changes dirtied."""
+
+    def __init__(self):
+        self.projections: set[str] = set()
+
+    def __call__(self):
+        for name in sorted(self.projections):
+            enqueue_refresh(name)
+
+
+def register_refresh_task(name: str) -> None:
+    """The Celery task that refreshes one projection by name (the read side registers it at start-up)."""
+    _refresh_task[:] = [name]
+
+
+def record(projections: tuple[str, ...], source: str, object_id) -> None:
+    """Outbox rows for one change, in the current transaction, and the relay after it commits."""
+    if not projections:
+        return
+    OutboxEvent.objects.using("default").bulk_create(
+        [OutboxEvent(projection=name, source=source, object_id=str(object_id)[:40]) for name in projections]
+    )
+    connection = connections["default"]
+    relay = next((func for _, func, _ in connection.run_on_commit if isinstance(func, _Relay)), None)
+    if relay is None:
+        relay = _Relay()
+        transaction.on_commit(relay, using="default", robust=True)
+    relay.projections.update(projections)
+
+
+def _queued_flag(name: str) -> str:
+    return keys.projection(name, "queued")
+
+
+def enqueue_refresh(name: str, delay: float = 0.0) -> bool:
+    """Ask a worker to refresh `name` (after `delay` seconds). Never raises: a failure leaves the events
+    for the sweep."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return False
+    from celery import current_app
+    from django_redis import get_redis_connection
+
+    try:
+        if not get_redis_connection("default").set(_queued_flag(name), "1", nx=True, ex=QUEUED_FLAG_SECONDS):
+            return True  # a refresh is already waiting: it will see these events too
+        current_app.send_task(_refresh_task[0], args=[name], countdown=delay or None, retry=False)
+        return True
+    except Exception as exc:  # noqa: BLE001 (broker or Redis down)
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+        log.warning("refresh of %s not enqueued (%s); the sweep will pick it up", name, exc)
+        return False
+
+
+def refresh_started(name: str) -> None:
+    """Called by the task as it starts: commits from now on must queue a new refresh."""
+    try:
+        from django_redis import get_redis_connection
+
+        get_redis_connection("default").delete(_queued_flag(name))
+    except Exception:  # noqa: BLE001, S110 (the flag expires by itself)
+        pass

@@ -1,0 +1,11 @@
+"""Every Redis key prefix the system writes, defined once: a key says whose it is, and tests and operators
+can clear or count one kind by its prefix."""
+
+PROJECTIONS = "hmis:proj"  # summaries and refresh flags: hmis:proj:<projection>:<part>
+READ_YOUR_WRITES = "hmis:ryw"  # an API client's last write position: hmis:ryw:<identity>
+AUDIT_SPOOL = "hmis:audit:spool"  # read events waiting for the primary
+THROTTLE = "hmis:throttle"  # API request counts per client and window
+
+
+def projection(name: str, part: str) -> str:
+    return f"{PROJECTIONS}:{name}:{part}"

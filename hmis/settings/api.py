@@ -1,0 +1,32 @@
+"""The integrators' API (DRF, drf-spectacular): authentication, throttling, idempotency."""
+
+from hmis.settings.env import env
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "core.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.RoleModelPermissions"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.HmisAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.PerClientThrottle"],
+}
+# Requests per API client (or signed-in user) and period; past it: 429 with Retry-After.
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
+# Idempotency-Key: how long keys are kept, and how long a retry waits for the first request to finish.
+IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=48)
+IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=10.0)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "HMIS API",
+    "DESCRIPTION": "Hospital management information system: integrators' API (v1).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI assets ship with the app (drf-spectacular-sidecar): no CDN, hospitals run offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

@@ -1,0 +1,76 @@
+"""Redis (cache, summaries), Celery, and how projections follow writes."""
+
+from celery.schedules import crontab
+
+from hmis.settings.env import env
+
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:56379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": 1,
+            "SOCKET_TIMEOUT": 1,
+        },
+    }
+}
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:56379/1")
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="redis://127.0.0.1:56379/2")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+# Above the longest task, so a task whose worker died is redelivered rather than run twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600, "socket_connect_timeout": 1}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TIMEZONE = "UTC"
+# The post_save hooks that write outbox events. Off only for the benchmark's "hooks off" write-path run:
+# with them off, reports stop following writes.
+PROJECTION_HOOKS = env.bool("PROJECTION_HOOKS", default=True)
+PROJECTION_SWEEP_SECONDS = env.float("PROJECTION_SWEEP_SECONDS", default=10.0)
+# At most one refresh per projection this often: bursts of writes coalesce into a trailing refresh.
+PROJECTION_MIN_INTERVAL_SECONDS = env.float("PROJECTION_MIN_INTERVAL_SECONDS", default=0.5)
+# Per projection, for the ones whose refresh is costly and need not follow every write (name=seconds,...):
+# population health rescans every encounter, diagnosis, HbA1c and blood pressure; the AR ledger and the
+# history views hold three years (reports/projections/window.py); stock levels need not follow each dispense
+# within half a second (the dispense itself reads live stock), and under a dispensing pharmacy their
+# refresh (~0.45 s at 20k batches) would otherwise run twice a second.
+_SLOW_PROJECTIONS = {
+    "population_health": "60",
+    "ar_ledger": "60",
+    "revenue_history": "60",
+    "diagnosis_history": "60",
+    "pharmacy_stock": "5",
+}
+PROJECTION_MIN_INTERVALS = {
+    name: float(seconds) for name, seconds in env.dict("PROJECTION_MIN_INTERVALS", default=_SLOW_PROJECTIONS).items()
+}
+# A Redis summary older than this (no confirmation of freshness) is passed over for the view.
+PROJECTION_MAX_STALE_SECONDS = env.int("PROJECTION_MAX_STALE_SECONDS", default=120)
+# Reports show a visible warning when their data is older than this.
+REPORT_STALE_WARNING_SECONDS = env.int("REPORT_STALE_WARNING_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "hmis.ops.heartbeat", "schedule": 10.0},
+    "sweep-projections": {"task": "reports.sweep_projections", "schedule": PROJECTION_SWEEP_SECONDS},
+    "reage-summaries": {"task": "reports.reage_summaries", "schedule": crontab(hour=0, minute=1)},
+    # two runs; each projection says which one reconciles it (Projection.reconcile, reports/engine/reconcile.py)
+    "reconcile-projections": {
+        "task": "reports.reconcile_projections",
+        "schedule": crontab(minute=17),
+        "kwargs": {"scope": "hourly"},
+    },
+    "reconcile-history": {
+        "task": "reports.reconcile_projections",
+        "schedule": crontab(hour=2, minute=47),
+        "kwargs": {"scope": "nightly"},
+    },
+    "prune-outbox": {"task": "reports.prune_outbox", "schedule": crontab(hour=3, minute=30)},
+    "drain-audit-spool": {"task": "hmis.audit.drain_spool", "schedule": 30.0},
+    "purge-idempotency-keys": {"task": "hmis.api.purge_idempotency_keys", "schedule": crontab(minute=41)},
+}
+WORKER_HEARTBEAT_KEY = "hmis:worker:heartbeat"

@@ -1,0 +1,227 @@
+"""Demo data for `make run`: staff users per role (logins printed), patients, encounters, diagnoses,
+invoices with payments and credits over the last months, a formulary with stock. Safe to run again."""
+
+import datetime
+import os
+import random
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from billing import commands as billing
+from billing.models import Invoice, Payer, Service
+from clinical import commands as clinical
+from clinical.models import Department, Patient
+from core.roles import names as role_names
+from core.roles import sync_roles
+from pharmacy import commands as pharmacy
+from pharmacy.models import Drug, StockBatch, StockMovement
+
+DEMO_PATIENTS = [
+    ("Amara", "Okafor", "1984-03-12", "female"),
+    ("Jonas", "Lindqvist", "1957-11-02", "male"),
+    ("Priya", "Raman", "1992-07-23", "female"),
+    ("Mateo", "Fernandez", "2015-01-30", "male"),
+    ("Grace", "Mwangi", "1948-05-17", "female"),
+    ("Hiroshi", "Tanaka", "1979-09-09", "male"),
+    ("Fatima", "Al-Sayed", "2001-12-05", "female"),
+    ("Liam", "O'Connor", "1966-04-21", "male"),
+    ("Sofia", "Rossi", "1988-08-14", "female"),
+    ("Kwame", "Mensah", "1973-02-28", "male"),
+    ("Elena", "Petrova", "1995-06-03", "female"),
+    ("Daniel", "Cohen", "1940-10-10", "male"),
+]
+DEPARTMENTS = [
+    ("OPD", "Outpatients"),
+    ("ED", "Emergency"),
+    ("RAD", "Radiology"),
+    ("LAB", "Laboratory"),
+    ("MED", "Medicine"),
+]
+PAYERS = [
+    ("Self-pay", "self_pay", 0),
+    ("Acme Health Insurance", "insurer", 30),
+    ("National Health Scheme", "government", 60),
+]
+SERVICES = [
+    ("CONS", "General consultation", "OPD", "45.00"),
+    ("ED-VISIT", "Emergency assessment", "ED", "150.00"),
+    ("XR-CHEST", "Chest X-ray", "RAD", "85.00"),
+    ("CT-HEAD", "CT head", "RAD", "420.00"),
+    ("FBC", "Full blood count", "LAB", "18.50"),
+    ("HBA1C", "HbA1c", "LAB", "24.00"),
+    ("WARD-DAY", "Ward day", "MED", "310.00"),
+]
+DIAGNOSES = ["I10", "E11.9", "J06.9", "J45.909", "M54.50", "K21.9", "N39.0", "R07.9", "J18.9", "E78.5"]
+DRUGS = [
+    ("AMOX500", "Amoxicillin", "capsule", "500 mg", "capsule", "0.80", 100, ["amoxicillin"]),
+    ("PARA500", "Paracetamol", "tablet", "500 mg", "tablet", "0.10", 200, ["paracetamol"]),
+    ("MET500", "Metformin", "tablet", "500 mg", "tablet", "0.15", 150, ["metformin"]),
+    ("AML5", "Amlodipine", "tablet", "5 mg", "tablet", "0.20", 100, ["amlodipine"]),
+    ("SALB", "Salbutamol", "inhaler", "100 mcg/dose", "inhaler", "6.50", 20, ["salbutamol"]),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users, patients, encounters, invoices and stock (safe to run again)."
+
+    @transaction.atomic(using="default")
+    def handle(self, *args, **options):
+        password = os.environ.get("DEMO_PASSWORD", "hmis-demo-2026")
+        sync_roles()
+        logins = [self._user(role, password) for role in role_names()]
+        patients = self._patients()
+        if not Invoice.objects.exists():
+            self._activity(patients, User.objects.get(username="clinician"))
+        if not Drug.objects.exists():
+            self._pharmacy()
+        transaction.on_commit(self._refresh)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {Patient.objects.count()} patients, "
+                f"{Invoice.objects.count()} invoices, {Drug.objects.count()} drugs."
+            )
+        )
+        self.stdout.write("Demo logins (user / password) at http://127.0.0.1:8000/admin/login/ :")
+        for role, how in logins:
+            self.stdout.write(f"  {role:<14} / {password}   ({how})")
+
+    def _user(self, role: str, password: str):
+        user, created = User.objects.get_or_create(
+            username=role, defaults={"is_staff": True, "first_name": role.replace("_", " ").title()}
+        )
+        if created:
+            user.set_password(password)
+            user.is_superuser = role == "admin"
+            user.save()
+        user.groups.add(Group.objects.get(name=role))
+        return role, "created" if created else "exists"
+
+    def _patients(self) -> list[Patient]:
+        patients = []
+        for number, (given, family, born, sex) in enumerate(DEMO_PATIENTS, start=1):
+            mrn = f"DEMO{number:04d}"
+            patient = Patient.objects.filter(mrn=mrn).first() or clinical.patient_register(
+                mrn=mrn, given_name=given, family_name=family, date_of_birth=datetime.date.fromisoformat(born), sex=sex
+            )
+            patients.append(patient)
+        return patients
+
+    def _activity(self, patients: list[Patient], doctor: User) -> None:
+        rng = random.Random(2026)  # noqa: S311 (demo data, not security)
+        departments = {
+            code: Department.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in DEPARTMENTS
+        }
+        payers = [
+            Payer.objects.filter(name=name).first()
+            or billing.payer_create(name=name, kind=kind, payment_terms_days=days)
+            for name, kind, days in PAYERS
+        ]
+        services = [
+            Service.objects.filter(code=code).first()
+            or billing.service_create(code=code, name=name, department_id=departments[dep].pk, price=Decimal(price))
+            for code, name, dep, price in SERVICES
+        ]
+        today = timezone.localdate()
+        for n in range(36):
+            patient, days_ago = rng.choice(patients), rng.randint(0, 150)
+            day = today - datetime.timedelta(days=days_ago)
+            started = timezone.now() - datetime.timedelta(days=days_ago, hours=rng.randint(1, 8))
+            service = rng.choice(services)
+            encounter = clinical.encounter_start(
+                patient_id=patient.pk,
+                type=rng.choice(["outpatient", "outpatient", "emergency", "inpatient"]),
+                department_id=service.department_id,
+                attending_id=doctor.pk,
+                started_at=started,
+            )
+            clinical.diagnosis_record(
+                encounter_id=encounter.pk,
+                code=rng.choice(DIAGNOSES[:6] if n % 2 else DIAGNOSES),
+                is_primary=True,
+                recorded_by=doctor,
+            )
+            if days_ago > 2:
+                clinical.encounter_close(encounter_id=encounter.pk, ended_at=started + datetime.timedelta(hours=2))
+            lines = [{"service": service.pk, "quantity": Decimal(rng.choice([1, 1, 2]))}]
+            if rng.random() < 0.5:
+                lines.append({"service": rng.choice(services).pk})
+            invoice = billing.invoice_create(
+                patient_id=patient.pk,
+                payer_id=rng.choice(payers).pk,
+                encounter_id=encounter.pk,
+                posting_date=day,
+                lines=lines,
+            )
+            billing.invoice_issue(invoice_id=invoice.pk)
+            invoice.refresh_from_db()
+            fate = rng.random()
+            if fate < 0.45:
+                pay_day = min(today, day + datetime.timedelta(days=rng.randint(0, 40)))
+                billing.payment_record(invoice_id=invoice.pk, amount=invoice.total, method="card", paid_on=pay_day)
+            elif fate < 0.7:
+                billing.payment_record(
+                    invoice_id=invoice.pk,
+                    amount=(invoice.total / 2).quantize(Decimal("0.01")),
+                    method="cash",
+                    paid_on=min(today, day + datetime.timedelta(days=5)),
+                )
+            elif fate < 0.8:
+                billing.credit_note_create(
+                    invoice_id=invoice.pk,
+                    amount=Decimal("10.00"),
+                    reason="Courtesy discount",
+                    credited_on=min(today, day + datetime.timedelta(days=3)),
+                )
+
+    def _pharmacy(self) -> None:
+        today = timezone.localdate()
+        for i, (code, name, form, strength, unit, price, reorder, ingredients) in enumerate(DRUGS):
+            drug = pharmacy.drug_create(
+                code=code,
+                generic_name=name,
+                form=form,
+                strength=strength,
+                unit=unit,
+                unit_price=Decimal(price),
+                reorder_level=reorder,
+                ingredients=ingredients,
+            )
+            pharmacy.stock_receive(
+                drug_id=drug.pk,
+                lot_number=f"{code}-A",
+                expiry_date=today + datetime.timedelta(days=20 + 40 * i),
+                quantity=60 + 50 * i,
+                unit_cost=Decimal(price) / 3,
+            )
+            pharmacy.stock_receive(
+                drug_id=drug.pk,
+                lot_number=f"{code}-B",
+                expiry_date=today + datetime.timedelta(days=400),
+                quantity=40 * (i % 3),
+                unit_cost=Decimal(price) / 3,
+            ) if i % 3 else None
+        # Stock received months ago that has since expired and is still on the shelf (history, with its ledger row).
+        drug = Drug.objects.get(code="PARA500")
+        batch = StockBatch.objects.create(
+            drug=drug,
+            lot_number="PARA500-OLD",
+            expiry_date=today - datetime.timedelta(days=12),
+            quantity_on_hand=35,
+            unit_cost=Decimal("0.03"),
+            received_at=timezone.now() - datetime.timedelta(days=400),
+        )
+        StockMovement.objects.create(
+            batch=batch, kind=StockMovement.Kind.RECEIPT, quantity=35, created_at=batch.received_at
+        )
+
+    def _refresh(self):
+        from reports.engine import refresh
+        from reports.projections import REGISTRY
+
+        for name in REGISTRY:
+            refresh.refresh(name, force=True)
+        refresh.rebuild_dashboard()

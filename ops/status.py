@@ -1,0 +1,112 @@
+"""The state of every server the system depends on; feeds /healthz and `manage.py replication_status`."""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, connections
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from core.routing import health
+from core.routing import lsn as lsn_mod
+
+
+def _primary() -> dict:
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()::text, pg_is_in_recovery(), version()")
+            lsn, in_recovery, version = cursor.fetchone()
+        return {"up": True, "lsn": lsn, "in_recovery": in_recovery, "version": version.split(" on ")[0]}
+    except DatabaseError as exc:
+        return {"up": False, "error": str(exc).strip()[:200]}
+
+
+def _standby(alias: str, primary_lsn: int | None) -> dict:
+    status = health.probe(alias)
+    if not status.up:
+        return {"up": False, "error": status.error}
+    lag_bytes = None
+    if primary_lsn is not None and status.replay_lsn is not None:
+        lag_bytes = max(0, primary_lsn - status.replay_lsn)
+    return {
+        "up": True,
+        "in_recovery": status.in_recovery,
+        "replay_lsn": lsn_mod.format_lsn(status.replay_lsn) if status.replay_lsn is not None else None,
+        "paused": status.paused,
+        "lag_bytes": lag_bytes,
+        "lag_seconds": round(status.lag_seconds or 0.0, 3),
+        "serving_reads": health.usable(alias) is not None,
+    }
+
+
+def _redis() -> dict:
+    try:
+        cache.client.get_client(write=True).ping()
+        return {"up": True}
+    except Exception as exc:  # noqa: BLE001 (any client failure means "down")
+        return {"up": False, "error": str(exc)[:200]}
+
+
+def _broker() -> dict:
+    from celery import current_app
+
+    try:
+        with current_app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=1)
+        return {"up": True}
+    except Exception as exc:  # noqa: BLE001
+        return {"up": False, "error": str(exc)[:200]}
+
+
+def _worker() -> dict:
+    try:
+        beat = cache.get(settings.WORKER_HEARTBEAT_KEY)
+    except Exception:  # noqa: BLE001 (Redis down: reported under "redis")
+        beat = None
+    if not beat:
+        return {"last_heartbeat": None, "age_seconds": None}
+    at = parse_datetime(beat)
+    return {"last_heartbeat": beat, "age_seconds": round((timezone.now() - at).total_seconds(), 1)}
+
+
+def _projections() -> dict:
+    """Freshness of each projection, and the last reconciliation's verdict (read where reads go)."""
+    from reports.engine.reconcile import latest_runs
+    from reports.models import ProjectionState
+
+    try:
+        now = timezone.now()
+        states = {
+            s.name: {
+                "refreshed_at": s.refreshed_at.isoformat() if s.refreshed_at else None,
+                "stale_seconds": round((now - s.fresh_as_of).total_seconds(), 1) if s.fresh_as_of else None,
+                "refreshes": s.refresh_count,
+                "last_refresh_ms": s.last_duration_ms,
+            }
+            for s in ProjectionState.objects.all()
+        }
+        for name, run in latest_runs().items():
+            states.setdefault(name, {})["reconciliation"] = {k: run[k] for k in ("at", "drift", "repaired")}
+        return states
+    except DatabaseError as exc:
+        return {"error": str(exc).strip()[:200]}
+
+
+def system_status() -> dict:
+    started = time.perf_counter()
+    primary = _primary()
+    primary_lsn = lsn_mod.parse(primary.get("lsn"))
+    standbys = {alias: _standby(alias, primary_lsn) for alias in health.standby_aliases()}
+    report = {
+        "primary": primary,
+        "standbys": standbys,
+        "redis": _redis(),
+        "broker": _broker(),
+        "worker": _worker(),
+        "projections": _projections(),
+    }
+    healthy = primary["up"] and all(s["up"] for s in standbys.values()) and report["redis"]["up"]
+    report["status"] = "down" if not primary["up"] else ("ok" if healthy else "degraded")
+    report["checked_in_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return report

@@ -1,0 +1,195 @@
+"""Who may call what: every endpoint (API, pages, CSV exports, admin) and the roles allowed to.
+
+The table is the specification; tests/integration/test_access.py proves the running app matches it, role by
+role, and that it lists every route in the URL conf. docs/access-matrix.md is rendered from it:
+    .venv/bin/python tests/integration/access_matrix.py > docs/access-matrix.md
+"""
+
+from dataclasses import dataclass, field
+
+ROLES = ("clinician", "nurse", "front_desk", "billing_clerk", "pharmacist", "report_viewer", "admin")
+C, N, F, B, P, R, A = ROLES
+EVERYONE = "everyone"  # no sign-in needed (ops and API description)
+STAFF = frozenset(ROLES)  # any signed-in role
+
+MISSING = "missing"  # an id that does not exist: allowed roles get 404 (no object is touched), others 403
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    kind: str  # api | page | export
+    method: str
+    name: str  # URL name
+    allowed: frozenset | str
+    kwargs: dict = field(default_factory=dict)  # URL kwarg -> fixture object ("patient", ...) or MISSING
+    query: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.name}{'?' + self.query if self.query else ''}"
+
+
+def api(method, name, allowed, **kwargs):
+    return Endpoint("api", method, name, frozenset(allowed) if allowed != EVERYONE else allowed, kwargs)
+
+
+def page(method, name, allowed, query="", **kwargs):
+    kind = "export" if "format=csv" in query else "page"
+    return Endpoint(kind, method, name, frozenset(allowed), kwargs, query)
+
+
+PATIENT_VIEWERS = {C, N, F, B, P, A}
+CLINICAL_READERS = {C, N, A}
+FINANCIAL_REPORTS = {B, R, A}
+CLINICAL_REPORTS = {C, P, R, A}
+
+ENDPOINTS = [
+    # --- API (integrators: Api-Key; staff sessions get the same answers) ---
+    api("GET", "patient-list", PATIENT_VIEWERS),
+    api("POST", "patient-list", {C, F, A}),
+    api("GET", "patient-detail", PATIENT_VIEWERS, pk="patient"),
+    api("PATCH", "patient-detail", {C, F, A}, pk="patient"),
+    api("GET", "patient-summary", CLINICAL_READERS, pk="patient"),
+    api("GET", "department-list", {C, N, F, A}),
+    api("GET", "department-detail", {C, N, F, A}, pk="department"),
+    api("GET", "icd10-list", {C, A}),
+    api("GET", "icd10-detail", {C, A}, pk="icd10"),
+    api("GET", "encounter-list", PATIENT_VIEWERS),
+    api("POST", "encounter-list", {C, F, A}),
+    api("GET", "encounter-detail", PATIENT_VIEWERS, pk="encounter"),
+    api("POST", "encounter-close", {C, A}, pk=MISSING),
+    api("GET", "diagnosis-list", CLINICAL_READERS),
+    api("POST", "diagnosis-list", {C, A}),
+    api("GET", "diagnosis-detail", CLINICAL_READERS, pk="diagnosis"),
+    api("GET", "allergy-list", {C, N, P, A}),
+    api("POST", "allergy-list", {C, N, A}),
+    api("GET", "allergy-detail", {C, N, P, A}, pk="allergy"),
+    api("GET", "vitals-list", CLINICAL_READERS),
+    api("POST", "vitals-list", {C, N, A}),
+    api("GET", "vitals-detail", CLINICAL_READERS, pk="vitals"),
+    api("GET", "labresult-list", CLINICAL_READERS),
+    api("POST", "labresult-list", {C, A}),
+    api("GET", "labresult-detail", CLINICAL_READERS, pk="lab_result"),
+    api("GET", "patient-alerts", CLINICAL_READERS, pk="patient"),
+    api("GET", "payer-list", {F, B, A}),
+    api("POST", "payer-list", {B, A}),
+    api("GET", "payer-detail", {F, B, A}, pk="payer"),
+    api("GET", "service-list", {B, A}),
+    api("POST", "service-list", {B, A}),
+    api("GET", "service-detail", {B, A}, pk="service"),
+    api("GET", "invoice-list", {F, B, A}),
+    api("POST", "invoice-list", {B, A}),
+    api("GET", "invoice-detail", {F, B, A}, pk="invoice"),
+    api("POST", "invoice-issue", {B, A}, pk=MISSING),
+    api("POST", "invoice-void", {B, A}, pk=MISSING),
+    api("POST", "invoice-credit-notes", {B, A}, pk=MISSING),
+    api("GET", "payment-list", {B, A}),
+    api("POST", "payment-list", {B, A}),
+    api("GET", "payment-detail", {B, A}, pk="payment"),
+    api("GET", "drug-list", {C, N, P, A}),
+    api("POST", "drug-list", {P, A}),
+    api("GET", "drug-detail", {C, N, P, A}, pk="drug"),
+    api("GET", "drug-stock", {C, N, P, A}),
+    api("GET", "stockbatch-list", {P, A}),
+    api("POST", "stockbatch-list", {P, A}),
+    api("GET", "stockbatch-detail", {P, A}, pk="batch"),
+    api("POST", "stockbatch-adjust", {P, A}, pk=MISSING),
+    api("GET", "prescription-list", {C, N, P, A}),
+    api("POST", "prescription-list", {C, P, A}),
+    api("GET", "prescription-detail", {C, N, P, A}, pk="prescription"),
+    api("POST", "prescription-cancel", {C, P, A}, pk=MISSING),
+    api("GET", "dispense-list", {C, N, P, A}),
+    api("POST", "dispense-list", {P, A}),
+    api("GET", "dispense-detail", {C, N, P, A}, pk="dispense"),
+    api("GET", "report-dashboard", {C, B, P, R, A}),
+    api("GET", "report-performance-test", FINANCIAL_REPORTS),
+    api("GET", "report-ar-aging", FINANCIAL_REPORTS),
+    api("GET", "report-revenue", FINANCIAL_REPORTS),
+    api("GET", "report-diagnosis-trends", CLINICAL_REPORTS),
+    api("GET", "report-pharmacy-stock", CLINICAL_REPORTS),
+    api("GET", "report-population-health", CLINICAL_REPORTS),
+    api("GET", "api-root", STAFF),
+    api("GET", "schema", EVERYONE),
+    api("GET", "api-docs", EVERYONE),
+    api("GET", "healthz", EVERYONE),
+    # --- Pages ---
+    page("GET", "home", STAFF),
+    page("GET", "clinical:search", PATIENT_VIEWERS, query="q=Quixley"),
+    page("GET", "clinical:register", {C, F, A}),
+    page("POST", "clinical:register", {C, F, A}),
+    page("GET", "clinical:icd10", PATIENT_VIEWERS, query="q=I10"),
+    page("GET", "chart:chart", PATIENT_VIEWERS, patient_id="patient"),
+    page("POST", "chart:start_encounter", {C, F, A}, patient_id="patient"),
+    page("POST", "chart:record_allergy", {C, N, A}, patient_id="patient"),
+    page("POST", "chart:record_vitals", {C, N, A}, encounter_id=MISSING),
+    page("POST", "chart:record_lab_result", {C, A}, encounter_id=MISSING),
+    page("POST", "chart:record_diagnosis", {C, A}, encounter_id=MISSING),
+    page("POST", "chart:prescribe", {C, P, A}, encounter_id=MISSING),
+    page("POST", "chart:close_encounter", {C, A}, encounter_id=MISSING),
+    page("GET", "billing:invoices", {F, B, A}),
+    page("GET", "billing:new_invoice", {B, A}, encounter_id="encounter"),
+    page("GET", "billing:invoice", {F, B, A}, invoice_id="invoice"),
+    page("GET", "billing:print", {F, B, A}, invoice_id="invoice"),
+    page("POST", "billing:issue", {B, A}, invoice_id=MISSING),
+    page("POST", "billing:pay", {B, A}, invoice_id=MISSING),
+    page("POST", "billing:credit", {B, A}, invoice_id=MISSING),
+    page("POST", "billing:void", {B, A}, invoice_id=MISSING),
+    page("GET", "pharmacy:queue", {P, A}),
+    page("GET", "pharmacy:dispense", {P, A}, prescription_id="prescription"),
+    page("GET", "pharmacy:receive", {P, A}),
+    page("GET", "pharmacy:adjust", {P, A}, batch_id="batch"),
+    page("GET", "reports:report", FINANCIAL_REPORTS, slug="ar-aging", query="group_by=patient"),
+    page("GET", "reports:report", FINANCIAL_REPORTS, slug="revenue"),
+    page("GET", "reports:report", CLINICAL_REPORTS, slug="diagnosis-trends"),
+    page("GET", "reports:report", CLINICAL_REPORTS, slug="pharmacy-stock"),
+    page("GET", "reports:report", CLINICAL_REPORTS, slug="population-health"),
+    # --- Exports ---
+    page("GET", "reports:report", FINANCIAL_REPORTS, slug="ar-aging", query="group_by=patient&format=csv"),
+    page("GET", "reports:report", FINANCIAL_REPORTS, slug="revenue", query="format=csv"),
+    page("GET", "reports:report", CLINICAL_REPORTS, slug="diagnosis-trends", query="format=csv"),
+    page("GET", "reports:report", CLINICAL_REPORTS, slug="pharmacy-stock", query="format=csv"),
+    page("GET", "reports:report", CLINICAL_REPORTS, slug="population-health", query="format=csv"),
+]
+
+# Sign-in plumbing (login, logout, password change/reset) is the same for every role and not in the table.
+NOT_ROLE_GATED = {"login", "logout", "password_change", "password_change_done", "password_reset",
+                  "password_reset_done", "password_reset_confirm", "password_reset_complete"}  # fmt: skip
+
+
+def _who(endpoint: Endpoint) -> str:
+    if endpoint.allowed == EVERYONE:
+        return "everyone (no sign-in)"
+    if endpoint.allowed == STAFF:
+        return "every role"
+    return ", ".join(r for r in ROLES if r in endpoint.allowed)
+
+
+def render() -> str:
+    head = "| kind | endpoint | " + " | ".join(ROLES) + " | anonymous |"
+    rule = "|---|---|" + "---|" * (len(ROLES) + 1)
+    lines = [
+        "# Access matrix",
+        "",
+        "Generated from `tests/integration/access_matrix.py`; `tests/integration/test_access.py` proves every cell",
+        "against the running app (✔ = allowed, 403 = refused, with no patient data in the body). API rows are",
+        "called with an API key holding the role; pages and exports with a signed-in user. Anonymous: pages",
+        "redirect to the sign-in page, the API answers 401.",
+        "",
+        "Admin (`/admin/`): each model's list and add pages follow the same role permissions (view / add), checked",
+        "for every registered model and role by the same test.",
+        "",
+        head,
+        rule,
+    ]
+    for e in ENDPOINTS:
+        public = e.allowed == EVERYONE
+        cells = ["✔" if public or r in e.allowed else "403" for r in ROLES]
+        anonymous = "✔" if public else ("401" if e.kind == "api" else "→ sign-in")
+        kwargs = ", ".join(f"{k}={v}" for k, v in e.kwargs.items())
+        where = f"`{e.label}`" + (f" ({kwargs})" if kwargs else "")
+        lines.append(f"| {e.kind} | {where} | " + " | ".join(cells) + f" | {anonymous} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")
