@@ -5,7 +5,6 @@ import pytest
 import time_machine
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,46 +14,8 @@ from core.errors import Conflict, InvalidInput
 from pharmacy import commands, queries
 from pharmacy.models import Dispense, Prescription, StockBatch, StockMovement
 from tests.support.factories.clinical import EncounterFactory, UserFactory
+from tests.support.factories.pharmacy import TODAY, amoxicillin, days, prescribe, receive
 from tests.support.stack import in_parallel, on_stack
-
-TODAY = timezone.localdate()
-
-
-def days(n: int) -> datetime.date:
-    return TODAY + datetime.timedelta(days=n)
-
-
-def amoxicillin(**kwargs):
-    defaults = {
-        "code": "AMOX500",
-        "generic_name": "Amoxicillin",
-        "form": "capsule",
-        "strength": "500 mg",
-        "unit": "capsule",
-        "unit_price": Decimal("0.80"),
-        "reorder_level": 20,
-        "ingredients": ["Amoxicillin"],
-    }
-    return commands.drug_create(**{**defaults, **kwargs})
-
-
-def prescribe(drug, quantity=10, encounter=None):
-    encounter = encounter or EncounterFactory()
-    return commands.prescription_create(
-        encounter_id=encounter.pk,
-        drug_id=drug.pk,
-        dose="500 mg",
-        frequency="three times a day",
-        duration_days=5,
-        quantity=quantity,
-        prescriber=UserFactory(),
-    )
-
-
-def receive(drug, lot, expires_in, quantity, cost="0.30"):
-    return commands.stock_receive(
-        drug_id=drug.pk, lot_number=lot, expiry_date=days(expires_in), quantity=quantity, unit_cost=Decimal(cost)
-    )
 
 
 def ledger_matches(drug) -> bool:

@@ -13,26 +13,11 @@ from reports.engine import refresh, store
 from reports.engine.reconcile import reconcile
 from reports.models import ProjectionState
 from reports.projections import REGISTRY
-from tests.support.factories.billing import PayerFactory, ServiceFactory
-from tests.support.factories.clinical import PatientFactory
+from tests.support.factories.billing import PayerFactory, issued_invoice
+from tests.support.read_side import redis_outstanding_cents
 from tests.support.stack import on_stack, stack_ctl, standbys, wait_replayed, wait_until
 
 pytestmark = on_stack
-
-
-def issued_invoice(amount="100.00", **kwargs):
-    invoice = billing.invoice_create(
-        patient_id=(kwargs.pop("patient", None) or PatientFactory()).pk,
-        payer_id=(kwargs.pop("payer", None) or PayerFactory()).pk,
-        lines=[{"service": ServiceFactory(price=Decimal(amount)).pk}],
-        **kwargs,
-    )
-    return billing.invoice_issue(invoice_id=invoice.pk)
-
-
-def redis_outstanding_cents() -> int | None:
-    value = store.read_hash("ar_aging", "summary").get("all:outstanding")
-    return None if value is None else int(value)
 
 
 def in_view_on_standby(invoice, alias: str) -> bool:

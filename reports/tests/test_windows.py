@@ -86,7 +86,7 @@ def test_the_two_views_together_give_every_day_once_and_a_back_dated_payment_wai
 @pytest.mark.django_db
 def test_dispensing_leaves_the_alerts_alone_and_cancelling_refreshes_them():
     from pharmacy import commands as pharmacy
-    from pharmacy.tests.test_commands import amoxicillin, prescribe, receive
+    from tests.support.factories.pharmacy import amoxicillin, prescribe, receive
 
     drug = amoxicillin()
     receive(drug, "L1", 200, 50)

@@ -156,7 +156,7 @@ def test_staff_without_the_admin_role_cannot_see_the_audit_trail(client):
 @on_stack
 def test_reports_that_name_patients_record_each_patient_shown(api_as, client):
     from reports.engine import refresh
-    from reports.tests.test_pipeline import issued_invoice
+    from tests.support.factories.billing import issued_invoice
 
     shown = {issued_invoice("12.00").patient_id, issued_invoice("30.00").patient_id}
     for name in ("ar_aging", "ar_ledger", "ar_ledger_recent"):  # by patient or invoice: the ledger

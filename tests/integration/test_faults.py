@@ -25,9 +25,9 @@ from core.events.models import OutboxEvent
 from reports.engine import refresh, store
 from reports.engine.reconcile import reconcile
 from reports.projections import REGISTRY
-from reports.tests.test_pipeline import issued_invoice, redis_outstanding_cents
-from tests.support.factories.billing import PayerFactory, ServiceFactory
+from tests.support.factories.billing import PayerFactory, ServiceFactory, issued_invoice
 from tests.support.factories.clinical import PatientFactory, UserFactory
+from tests.support.read_side import redis_outstanding_cents
 from tests.support.stack import (
     on_stack,
     replay_paused,
