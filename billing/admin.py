@@ -2,23 +2,46 @@ from django import forms
 from django.contrib import admin
 
 from billing import commands
+from billing.forms import VoidForm
 from billing.models import CreditNote, Invoice, InvoiceLine, Payer, Payment, Service
-from core.admin import CommandErrorsAdmin, ReadOnlyAdmin
+from core.admin import CommandAdmin, ReadOnlyAdmin, changed, command_action
 
 
 @admin.register(Payer)
-class PayerAdmin(admin.ModelAdmin):
+class PayerAdmin(CommandAdmin):
+    """Payers are deactivated, never deleted (their invoices name them)."""
+
     list_display = ["name", "kind", "payment_terms_days", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["name"]
 
+    def create(self, request, form, formsets):
+        return commands.payer_create(**{f: form.cleaned_data[f] for f in ("name", "kind", "payment_terms_days")})
+
+    def update(self, request, obj, form):
+        commands.payer_update(payer_id=obj.pk, **changed(form, "name", "kind", "payment_terms_days", "active"))
+
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(CommandAdmin):
+    """The price list: a price change applies to invoices made after it."""
+
     list_display = ["code", "name", "department", "price", "active"]
     list_filter = ["department", "active"]
     search_fields = ["code", "name"]
     list_select_related = ["department"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []  # the code is how invoices and reports know the service
+
+    def create(self, request, form, formsets):
+        data = form.cleaned_data
+        return commands.service_create(
+            code=data["code"], name=data["name"], department_id=data["department"].pk, price=data["price"]
+        )
+
+    def update(self, request, obj, form):
+        commands.service_update(service_id=obj.pk, **changed(form, "name", "department", "price", "active"))
 
 
 class LineFormSet(forms.BaseInlineFormSet):
@@ -71,7 +94,7 @@ class PaymentInline(admin.TabularInline):
     can_delete = False
 
     def has_change_permission(self, request, obj=None):
-        return False  # a payment is recorded, never edited; add one to correct the balance
+        return False  # a payment is recorded, never edited; a credit note corrects the balance
 
     def has_add_permission(self, request, obj=None):
         return obj is not None and obj.status in commands.OPEN_STATUSES and super().has_add_permission(request, obj)
@@ -100,12 +123,11 @@ class InvoiceForm(forms.ModelForm):
         pass
 
 
-class VoidForm(forms.Form):
-    reason = forms.CharField(max_length=200)
+CHANGE_INVOICE = "billing.change_invoice"  # what issuing and voiding need through the API too
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(CommandErrorsAdmin):
+class InvoiceAdmin(CommandAdmin):
     form = InvoiceForm
     list_display = ["__str__", "patient", "payer", "status", "posting_date", "due_date", "total", "outstanding"]
     list_filter = ["status", "payer", "posting_date"]
@@ -137,7 +159,9 @@ class InvoiceAdmin(CommandErrorsAdmin):
             "posting_date",
             "due_date",
             "issued_at",
+            "issued_by",
             "voided_at",
+            "voided_by",
             "void_reason",
         ]
 
@@ -148,16 +172,8 @@ class InvoiceAdmin(CommandErrorsAdmin):
             form.base_fields["due_date"].help_text = "Empty: posting date + the payer's payment terms."
         return form
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.save(update_fields=["notes"])
-        # On add, the invoice is created with its lines in save_related (one command, all or nothing).
-
-    def save_related(self, request, form, formsets, change):
-        if change:
-            for formset in formsets:
-                self._record_money(request, form.instance, formset)
-            return
+    def create(self, request, form, formsets):
+        """The invoice and its lines in one command: all or nothing."""
         lines_formset = next(f for f in formsets if f.model is InvoiceLine)
         lines = [
             {
@@ -171,7 +187,7 @@ class InvoiceAdmin(CommandErrorsAdmin):
             if data and not data.get("DELETE")
         ]
         header = form.cleaned_data
-        invoice = commands.invoice_create(
+        return commands.invoice_create(
             patient_id=header["patient"].pk,
             payer_id=header["payer"].pk,
             encounter_id=header["encounter"].pk if header.get("encounter") else None,
@@ -181,11 +197,14 @@ class InvoiceAdmin(CommandErrorsAdmin):
             lines=lines,
             created_by=request.user,
         )
-        form.instance.pk = invoice.pk
-        for formset in formsets:  # saved by the command, not by the formsets: nothing for the admin log to list
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
-    def _record_money(self, request, invoice, formset):
+    def update(self, request, obj, form):
+        if "notes" in form.changed_data:
+            commands.invoice_notes_update(invoice_id=obj.pk, notes=form.cleaned_data["notes"])
+
+    def save_inline(self, request, parent, formset):
+        """Payments and credit notes added on the invoice's page (existing ones are read-only)."""
+        invoice = parent
         for item in formset.save(commit=False):
             if isinstance(item, Payment):
                 commands.payment_record(
@@ -205,7 +224,7 @@ class InvoiceAdmin(CommandErrorsAdmin):
                     created_by=request.user,
                 )
 
-    @admin.action(description="Issue the selected draft invoices (assigns numbers)")
+    @command_action(description="Issue the selected draft invoices (assigns numbers)", perms=(CHANGE_INVOICE,))
     def issue_invoices(self, request, queryset):
         issued = sum(
             self.run_command(request, commands.invoice_issue, invoice_id=pk, issued_by=request.user)
@@ -213,7 +232,7 @@ class InvoiceAdmin(CommandErrorsAdmin):
         )
         self.message_user(request, f"Issued {issued} invoice(s).")
 
-    @admin.action(description="Void the selected invoices…")
+    @command_action(description="Void the selected invoices…", perms=(CHANGE_INVOICE,))
     def void_invoices(self, request, queryset):
         form = VoidForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billing.models import ZERO, CreditNote, Invoice, InvoiceCounter, InvoiceLine, Payer, Payment, Service
 from clinical.models import Department, Encounter, Patient
-from core.commands import get_locked, get_or_invalid, save_new, validate
+from core.commands import get_locked, get_or_invalid, save_changes, save_new, validate
 from core.errors import Conflict, InvalidInput
 
 CENT = Decimal("0.01")
@@ -41,6 +41,32 @@ def service_create(*, code: str, name: str, department_id: int, price: Decimal) 
     )
     validate(service)
     return save_new(service, on_conflict="A service with this code already exists.", field="code")
+
+
+@transaction.atomic(using="default")
+def payer_update(*, payer_id: int, **changes) -> Payer:
+    """Rename, change terms, or deactivate (a payer with invoices is never deleted)."""
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    return save_changes(
+        get_locked(Payer, payer_id),
+        changes,
+        allowed=("name", "kind", "payment_terms_days", "active"),
+        on_conflict="A payer with this name already exists.",
+        field="name",
+    )
+
+
+@transaction.atomic(using="default")
+def service_update(*, service_id: int, **changes) -> Service:
+    """Change the price list: invoices keep the price they were issued with (lines hold their own)."""
+    if "department_id" in changes:
+        changes["department"] = get_or_invalid(Department, changes.pop("department_id"), field="department")
+    if "price" in changes:
+        changes["price"] = cents(changes["price"])
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    return save_changes(get_locked(Service, service_id), changes, allowed=("name", "department", "price", "active"))
 
 
 def _build_line(index: int, data: dict, errors: dict) -> InvoiceLine | None:
@@ -169,6 +195,15 @@ def invoice_add_line(
     return line
 
 
+@transaction.atomic(using="default")
+def invoice_notes_update(*, invoice_id: int, notes: str) -> Invoice:
+    """Notes are the one thing about an invoice that changes freely, whatever its status."""
+    invoice = get_locked(Invoice, invoice_id)
+    invoice.notes = notes
+    invoice.save(using="default", update_fields=["notes"])
+    return invoice
+
+
 def _next_invoice_number(year: int) -> str:
     # Create the year's counter if needed, then lock its row: concurrent issuers queue here, and a rolled
     # back issue rolls back its increment too, so numbers are unique and gap-free per year.
@@ -200,9 +235,9 @@ def invoice_issue(*, invoice_id: int, issued_by: User | None = None) -> Invoice:
     if not invoice.lines.exists():
         raise InvalidInput("An invoice needs at least one line before it is issued.", field="lines")
     invoice.number = _next_invoice_number(invoice.posting_date.year)
-    invoice.issued_at = timezone.now()
+    invoice.issued_at, invoice.issued_by = timezone.now(), issued_by
     _settle_status(invoice)
-    invoice.save(using="default", update_fields=["number", "issued_at", "status"])
+    invoice.save(using="default", update_fields=["number", "issued_at", "issued_by", "status"])
     return invoice
 
 
@@ -216,7 +251,8 @@ def invoice_void(*, invoice_id: int, reason: str, voided_by: User | None = None)
     if not reason.strip():
         raise InvalidInput("Say why the invoice is voided.", field="reason")
     invoice.status, invoice.voided_at, invoice.void_reason = Invoice.Status.VOID, timezone.now(), reason.strip()
-    invoice.save(using="default", update_fields=["status", "voided_at", "void_reason"])
+    invoice.voided_by = voided_by
+    invoice.save(using="default", update_fields=["status", "voided_at", "voided_by", "void_reason"])
     return invoice
 
 

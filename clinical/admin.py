@@ -12,20 +12,19 @@ from clinical.models import (
     Patient,
     Vitals,
 )
-from core.admin import CommandErrorsAdmin, ReadOnlyAdmin
+from core.admin import AddOnlyInline, CommandAdmin, ReadOnlyAdmin, changed, command_action
 
 REGISTRATION_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "phone", "address")
 
 
-class AllergyInline(admin.TabularInline):
+class AllergyInline(AddOnlyInline):
     model = Allergy
-    extra = 0
     fields = ["substance", "reaction", "severity", "recorded_at"]
     readonly_fields = ["recorded_at"]
 
 
 @admin.register(Patient)
-class PatientAdmin(CommandErrorsAdmin):
+class PatientAdmin(CommandAdmin):
     list_display = ["mrn", "family_name", "given_name", "date_of_birth", "sex", "phone", "created_at"]
     list_filter = ["sex"]
     search_fields = ["mrn", "family_name", "given_name", "phone"]
@@ -47,36 +46,39 @@ class PatientAdmin(CommandErrorsAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            changes = {name: form.cleaned_data[name] for name in form.changed_data if name in REGISTRATION_FIELDS}
-            commands.patient_update(patient_id=obj.pk, **changes)
-            return
-        created = commands.patient_register(
+    def create(self, request, form, formsets):
+        return commands.patient_register(
             mrn=form.cleaned_data.get("mrn") or None, **{f: form.cleaned_data[f] for f in REGISTRATION_FIELDS}
         )
-        obj.pk, obj.mrn = created.pk, created.mrn
 
-    def save_formset(self, request, form, formset, change):
+    def update(self, request, obj, form):
+        commands.patient_update(patient_id=obj.pk, **changed(form, *REGISTRATION_FIELDS))
+
+    def save_inline(self, request, parent, formset):
         for item in formset.save(commit=False):
-            if item.pk is None:  # new allergies go through the command; existing rows are edited in place
-                commands.allergy_record(
-                    patient_id=form.instance.pk,
-                    substance=item.substance,
-                    severity=item.severity,
-                    reaction=item.reaction,
-                    recorded_by=request.user,
-                )
-            else:
-                item.save()
-        for item in formset.deleted_objects:
-            item.delete()
+            commands.allergy_record(
+                patient_id=parent.pk,
+                substance=item.substance,
+                severity=item.severity,
+                reaction=item.reaction,
+                recorded_by=request.user,
+            )
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(CommandAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []
+
+    def create(self, request, form, formsets):
+        return commands.department_create(code=form.cleaned_data["code"], name=form.cleaned_data["name"])
+
+    def update(self, request, obj, form):
+        if "name" in form.changed_data:
+            commands.department_update(department_id=obj.pk, name=form.cleaned_data["name"])
 
 
 @admin.register(Icd10Code)
@@ -87,28 +89,27 @@ class Icd10CodeAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-class DiagnosisInline(admin.TabularInline):
+class DiagnosisInline(AddOnlyInline):
     model = Diagnosis
-    extra = 0
     fields = ["code", "description", "is_primary", "recorded_at", "resolved_at"]
-    readonly_fields = ["description", "recorded_at"]
+    readonly_fields = ["description", "recorded_at", "resolved_at"]
     autocomplete_fields = ["code"]
 
 
-class VitalsInline(admin.TabularInline):
+class VitalsInline(AddOnlyInline):
     model = Vitals
-    extra = 0
     fields = ["recorded_at", "pulse", "systolic", "diastolic", "temperature", "spo2", "respiratory_rate", "weight"]
+    readonly_fields = ["recorded_at"]
 
 
-@admin.action(description="Close the selected encounters")
+@command_action(description="Close the selected encounters", perms=("clinical.change_encounter",))
 def close_encounters(modeladmin, request, queryset):
     closed = sum(modeladmin.run_command(request, commands.encounter_close, encounter_id=e.pk) for e in queryset)
     modeladmin.message_user(request, f"Closed {closed} encounter(s).")
 
 
 @admin.register(Encounter)
-class EncounterAdmin(CommandErrorsAdmin):
+class EncounterAdmin(CommandAdmin):
     list_display = ["id", "patient", "type", "department", "attending", "status", "started_at", "ended_at"]
     list_filter = ["status", "type", "department"]
     search_fields = ["patient__mrn", "patient__family_name", "patient__given_name"]
@@ -119,66 +120,80 @@ class EncounterAdmin(CommandErrorsAdmin):
     inlines = [DiagnosisInline, VitalsInline]
     actions = [close_encounters]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A visit stays with its patient and its start: one recorded wrongly is closed and recorded again.
+        return [*self.readonly_fields, "patient", "started_at"] if obj else self.readonly_fields
+
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        created = commands.encounter_start(
-            patient_id=obj.patient_id,
-            type=obj.type,
-            department_id=obj.department_id,
-            attending_id=obj.attending_id,
-            started_at=obj.started_at,
-            reason=obj.reason,
+    def create(self, request, form, formsets):
+        data = form.cleaned_data
+        return commands.encounter_start(
+            patient_id=data["patient"].pk,
+            type=data["type"],
+            department_id=data["department"].pk,
+            attending_id=data["attending"].pk,
+            started_at=data.get("started_at"),
+            reason=data.get("reason", ""),
         )
-        obj.pk = created.pk
 
-    def save_formset(self, request, form, formset, change):
+    def update(self, request, obj, form):
+        commands.encounter_update(encounter_id=obj.pk, **changed(form, "type", "department", "attending", "reason"))
+
+    def save_inline(self, request, parent, formset):
         for item in formset.save(commit=False):
-            if item.pk is not None:
-                item.save()
-            elif isinstance(item, Diagnosis):
+            if isinstance(item, Diagnosis):
                 commands.diagnosis_record(
-                    encounter_id=form.instance.pk,
-                    code=item.code_id,
-                    is_primary=item.is_primary,
-                    recorded_by=request.user,
+                    encounter_id=parent.pk, code=item.code_id, is_primary=item.is_primary, recorded_by=request.user
                 )
             else:
                 commands.vitals_record(
-                    encounter_id=form.instance.pk,
-                    recorded_by=request.user,
-                    **{f: getattr(item, f) for f in VITAL_RANGES},
+                    encounter_id=parent.pk, recorded_by=request.user, **{f: getattr(item, f) for f in VITAL_RANGES}
                 )
-        for item in formset.deleted_objects:
-            item.delete()
+
+
+@command_action(description="Resolve the selected diagnoses", perms=("clinical.change_diagnosis",))
+def resolve_diagnoses(modeladmin, request, queryset):
+    done = sum(
+        modeladmin.run_command(request, commands.diagnosis_resolve, diagnosis_id=d.pk)
+        for d in queryset.filter(resolved_at__isnull=True)
+    )
+    modeladmin.message_user(request, f"Resolved {done} diagnosis(es).")
 
 
 @admin.register(Diagnosis)
-class DiagnosisAdmin(CommandErrorsAdmin):
+class DiagnosisAdmin(CommandAdmin):
     list_display = ["code", "description", "encounter", "is_primary", "recorded_at", "resolved_at"]
     list_filter = ["is_primary"]
     search_fields = ["code__code", "description", "encounter__patient__mrn"]
     date_hierarchy = "recorded_at"
     list_select_related = ["encounter__patient"]
     autocomplete_fields = ["code", "encounter"]
-    readonly_fields = ["description", "recorded_at", "recorded_by"]
+    readonly_fields = ["description", "recorded_at", "recorded_by", "resolved_at"]
+    actions = [resolve_diagnoses]
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        created = commands.diagnosis_record(
-            encounter_id=obj.encounter_id, code=obj.code_id, is_primary=obj.is_primary, recorded_by=request.user
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "encounter"] if obj else self.readonly_fields
+
+    def create(self, request, form, formsets):
+        data = form.cleaned_data
+        return commands.diagnosis_record(
+            encounter_id=data["encounter"].pk,
+            code=data["code"].pk,
+            is_primary=data["is_primary"],
+            recorded_by=request.user,
         )
-        obj.pk = created.pk
+
+    def update(self, request, obj, form):
+        changes = changed(form, "is_primary")
+        if "code" in form.changed_data:
+            changes["code"] = form.cleaned_data["code"].pk  # the command sets the description from the code
+        commands.diagnosis_update(diagnosis_id=obj.pk, **changes)
 
 
 @admin.register(Allergy)
-class AllergyAdmin(CommandErrorsAdmin):
+class AllergyAdmin(CommandAdmin):
     list_display = ["patient", "substance", "reaction", "severity", "recorded_at"]
     list_filter = ["severity"]
     search_fields = ["substance", "patient__mrn", "patient__family_name"]
@@ -186,40 +201,44 @@ class AllergyAdmin(CommandErrorsAdmin):
     readonly_fields = ["recorded_at", "recorded_by"]
     list_select_related = ["patient"]
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        created = commands.allergy_record(
-            patient_id=obj.patient_id,
-            substance=obj.substance,
-            severity=obj.severity,
-            reaction=obj.reaction,
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "patient"] if obj else self.readonly_fields
+
+    def create(self, request, form, formsets):
+        data = form.cleaned_data
+        return commands.allergy_record(
+            patient_id=data["patient"].pk,
+            substance=data["substance"],
+            severity=data["severity"],
+            reaction=data.get("reaction", ""),
             recorded_by=request.user,
         )
-        obj.pk = created.pk
+
+    def update(self, request, obj, form):
+        commands.allergy_update(allergy_id=obj.pk, **changed(form, "substance", "reaction", "severity"))
 
 
 @admin.register(Vitals)
-class VitalsAdmin(CommandErrorsAdmin):
+class VitalsAdmin(CommandAdmin):
+    """Vital signs are measurements: one recorded wrongly stays on record, and a new one is taken."""
+
     list_display = ["encounter", "recorded_at", "pulse", "systolic", "diastolic", "temperature", "spo2", "weight"]
     date_hierarchy = "recorded_at"
     autocomplete_fields = ["encounter"]
     readonly_fields = ["recorded_at", "recorded_by"]
     list_select_related = ["encounter__patient"]
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        created = commands.vitals_record(
-            encounter_id=obj.encounter_id, recorded_by=request.user, **{f: getattr(obj, f) for f in VITAL_RANGES}
+    def create(self, request, form, formsets):
+        data = form.cleaned_data
+        return commands.vitals_record(
+            encounter_id=data["encounter"].pk, recorded_by=request.user, **{f: data.get(f) for f in VITAL_RANGES}
         )
-        obj.pk = created.pk
 
 
 @admin.register(LabResult)
-class LabResultAdmin(CommandErrorsAdmin):
+class LabResultAdmin(CommandAdmin):
+    """A result is never edited: a corrected result is recorded as a new one (the old stays on record)."""
+
     list_display = ["resulted_at", "patient", "test_name", "value", "unit", "flag", "encounter"]
     list_filter = ["flag", "test_code"]
     search_fields = ["patient__mrn", "patient__family_name", "test_code", "test_name"]
@@ -240,23 +259,17 @@ class LabResultAdmin(CommandErrorsAdmin):
         "recorded_at",
         "recorded_by",
     ]
-    computed = ["patient", "test_name", "flag", "recorded_at", "recorded_by"]
+    readonly_fields = ["patient", "test_name", "flag", "recorded_at", "recorded_by"]
 
-    def get_readonly_fields(self, request, obj=None):
-        # A result is never edited: a corrected result is recorded as a new one (the old stays on record).
-        return self.fields if obj else self.computed
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            return
-        created = commands.lab_result_record(
-            encounter_id=obj.encounter_id,
-            test=obj.test_code,
-            value=obj.value,
-            unit=obj.unit,
-            resulted_at=obj.resulted_at,
-            reference_low=obj.reference_low,
-            reference_high=obj.reference_high,
+    def create(self, request, form, formsets):
+        data = form.cleaned_data
+        return commands.lab_result_record(
+            encounter_id=data["encounter"].pk,
+            test=data["test_code"],
+            value=data["value"],
+            unit=data.get("unit", ""),
+            resulted_at=data.get("resulted_at"),
+            reference_low=data.get("reference_low"),
+            reference_high=data.get("reference_high"),
             recorded_by=request.user,
         )
-        obj.pk = created.pk

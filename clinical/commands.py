@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from clinical import lab_tests
 from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, LabResult, Patient, Vitals
-from core.commands import get_locked, get_or_invalid, save_new, validate
-from core.errors import Conflict, InvalidInput
+from core.commands import get_locked, get_or_invalid, save_changes, save_new, validate
+from core.errors import Conflict, InvalidInput, NotFound
 
 MRN_SEQUENCE = "clinical_patient_mrn_seq"
 # Results keep arriving after discharge (cultures, send-outs): a closed encounter takes them this long.
@@ -93,6 +93,31 @@ def encounter_start(
 
 
 @transaction.atomic(using="default")
+def department_create(*, code: str, name: str) -> Department:
+    department = Department(code=code.strip().upper(), name=name.strip())
+    validate(department)
+    return save_new(department, on_conflict="A department with this code already exists.", field="code")
+
+
+@transaction.atomic(using="default")
+def department_update(*, department_id: int, name: str) -> Department:
+    """The name only: the code is how other systems and the reports know the department."""
+    return save_changes(get_locked(Department, department_id), {"name": name.strip()}, allowed=("name",))
+
+
+@transaction.atomic(using="default")
+def encounter_update(*, encounter_id: int, **changes) -> Encounter:
+    """Correct where and by whom a visit is held, its type or reason. The patient never changes: a visit
+    recorded for the wrong patient is closed and recorded again for the right one."""
+    encounter = get_locked(Encounter, encounter_id)
+    if "department_id" in changes:
+        changes["department"] = get_or_invalid(Department, changes.pop("department_id"), field="department")
+    if "attending_id" in changes:
+        changes["attending"] = get_or_invalid(User, changes.pop("attending_id"), field="attending", label="User")
+    return save_changes(encounter, changes, allowed=("department", "attending", "type", "reason"))
+
+
+@transaction.atomic(using="default")
 def encounter_close(*, encounter_id: int, ended_at: datetime.datetime | None = None) -> Encounter:
     encounter = get_locked(Encounter, encounter_id)
     if encounter.status == Encounter.Status.CLOSED:
@@ -112,26 +137,60 @@ def _open_encounter(encounter_id: int) -> Encounter:
     return encounter
 
 
+def _icd10(code: str) -> Icd10Code:
+    icd = Icd10Code.objects.filter(pk=normalize_icd10(code)).first()
+    if icd is None:
+        raise InvalidInput(f"'{code}' is not an ICD-10-CM code.", field="code")
+    return icd
+
+
+def _check_one_primary(encounter: Encounter, *, besides: int | None = None) -> None:
+    # The encounter is locked: "at most one primary" is checked race-free (a partial unique index backs it).
+    existing = encounter.diagnoses.filter(is_primary=True).exclude(pk=besides).first()
+    if existing:
+        raise Conflict(
+            f"Encounter {encounter.pk} already has a primary diagnosis ({existing.code_id}).", field="is_primary"
+        )
+
+
 @transaction.atomic(using="default")
 def diagnosis_record(
     *, encounter_id: int, code: str, is_primary: bool = False, recorded_by: User | None = None
 ) -> Diagnosis:
-    # Locking the encounter serialises diagnoses on it, so "at most one primary" is checked race-free
-    # (and the partial unique index backs it anyway).
     encounter = _open_encounter(encounter_id)
-    icd = Icd10Code.objects.filter(pk=normalize_icd10(code)).first()
-    if icd is None:
-        raise InvalidInput(f"'{code}' is not an ICD-10-CM code.", field="code")
+    icd = _icd10(code)
     if is_primary:
-        existing = encounter.diagnoses.filter(is_primary=True).first()
-        if existing:
-            raise Conflict(
-                f"Encounter {encounter.pk} already has a primary diagnosis ({existing.code_id}).", field="is_primary"
-            )
+        _check_one_primary(encounter)
     diagnosis = Diagnosis(
         encounter=encounter, code=icd, description=icd.description, is_primary=is_primary, recorded_by=recorded_by
     )
     return save_new(diagnosis, on_conflict="This encounter already has a primary diagnosis.", field="is_primary")
+
+
+@transaction.atomic(using="default")
+def diagnosis_update(*, diagnosis_id: int, code: str | None = None, is_primary: bool | None = None) -> Diagnosis:
+    """Correct a diagnosis' code (its description follows the code) or whether it is the primary one."""
+    # Lock the encounter, then the diagnosis: the order diagnosis_record takes.
+    encounter_id = Diagnosis.objects.filter(pk=diagnosis_id).values_list("encounter_id", flat=True).first()
+    if encounter_id is None:
+        raise NotFound(f"Diagnosis {diagnosis_id} does not exist.")
+    encounter = _open_encounter(encounter_id)
+    diagnosis = get_locked(Diagnosis, diagnosis_id)
+    changes = {}
+    if code is not None:
+        icd = _icd10(code)
+        changes |= {"code": icd, "description": icd.description}
+    if is_primary is not None:
+        if is_primary and not diagnosis.is_primary:
+            _check_one_primary(encounter, besides=diagnosis.pk)
+        changes["is_primary"] = is_primary
+    return save_changes(
+        diagnosis,
+        changes,
+        allowed=("code", "description", "is_primary"),
+        on_conflict="This encounter already has a primary diagnosis.",
+        field="is_primary",
+    )
 
 
 @transaction.atomic(using="default")
@@ -157,6 +216,19 @@ def allergy_record(
     )
     validate(allergy)
     return save_new(allergy, on_conflict="This allergy is already recorded for the patient.", field="substance")
+
+
+@transaction.atomic(using="default")
+def allergy_update(*, allergy_id: int, **changes) -> Allergy:
+    if "substance" in changes:
+        changes["substance"] = changes["substance"].strip()
+    return save_changes(
+        get_locked(Allergy, allergy_id),
+        changes,
+        allowed=("substance", "reaction", "severity"),
+        on_conflict="This allergy is already recorded for the patient.",
+        field="substance",
+    )
 
 
 @transaction.atomic(using="default")

@@ -39,3 +39,25 @@ def save_new(instance: models.Model, *, on_conflict: str, field: str = "non_fiel
     except IntegrityError as exc:
         raise InvalidInput(on_conflict, field=field) from exc
     return instance
+
+
+def save_changes(
+    instance: models.Model, changes: dict, *, allowed: tuple[str, ...], on_conflict: str = "", field: str = ""
+) -> models.Model:
+    """Set the given fields (only those in `allowed`), validate the row and save just those fields."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise InvalidInput(errors={name: ["This field cannot be changed."] for name in sorted(unknown)})
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    validate(instance)
+    if changes:
+        # auto_now fields (updated_at) are saved only when named in update_fields
+        stamped = [f.name for f in instance._meta.concrete_fields if getattr(f, "auto_now", False)]
+        try:
+            with transaction.atomic(using="default"):
+                instance.save(using="default", update_fields=[*changes, *stamped])
+        except IntegrityError as exc:
+            message = on_conflict or "This change conflicts with another record."
+            raise InvalidInput(message, field=field or None) from exc
+    return instance

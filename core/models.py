@@ -22,6 +22,10 @@ class ApiClient(models.Model):
     key_hash = models.CharField(max_length=64, editable=False)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["name"]

@@ -1,23 +1,29 @@
 from django import forms
 from django.contrib import admin
 
-from core.admin import CommandErrorsAdmin, ReadOnlyAdmin
+from core.admin import CommandAdmin, ReadOnlyAdmin, changed, command_action
 from pharmacy import commands, queries
 from pharmacy.models import Dispense, DispenseAllocation, Drug, Prescription, StockBatch, StockMovement
 
 
 @admin.register(Drug)
-class DrugAdmin(CommandErrorsAdmin):
+class DrugAdmin(CommandAdmin):
+    """The formulary: a drug leaves it by being deactivated (its prescriptions and stock name it)."""
+
     list_display = ["code", "generic_name", "strength", "form", "unit", "unit_price", "reorder_level", "active"]
     list_filter = ["form", "active"]
     search_fields = ["code", "generic_name", "ingredients"]
+    editable = ["generic_name", "form", "strength", "unit", "unit_price", "reorder_level", "ingredients", "active"]
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj else []
+
+    def create(self, request, form, formsets):
         fields = ["code", "generic_name", "form", "strength", "unit", "unit_price", "reorder_level", "ingredients"]
-        obj.pk = commands.drug_create(**{f: form.cleaned_data[f] for f in fields}).pk
+        return commands.drug_create(**{f: form.cleaned_data[f] for f in fields})
+
+    def update(self, request, obj, form):
+        commands.drug_update(drug_id=obj.pk, **changed(form, *self.editable))
 
 
 class MovementInline(admin.TabularInline):
@@ -38,7 +44,7 @@ class AdjustForm(forms.Form):
 
 
 @admin.register(StockBatch)
-class StockBatchAdmin(CommandErrorsAdmin):
+class StockBatchAdmin(CommandAdmin):
     """Stock is read-only here: it changes only by receiving (the add form) and by the adjust action."""
 
     list_display = ["drug", "lot_number", "expiry_date", "quantity_on_hand", "unit_cost", "received_at"]
@@ -67,9 +73,9 @@ class StockBatchAdmin(CommandErrorsAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj else []
 
-    def save_model(self, request, obj, form, change):
+    def create(self, request, form, formsets):
         data = form.cleaned_data
-        batch = commands.stock_receive(
+        return commands.stock_receive(
             drug_id=data["drug"].pk,
             lot_number=data["lot_number"],
             expiry_date=data["expiry_date"],
@@ -77,9 +83,8 @@ class StockBatchAdmin(CommandErrorsAdmin):
             unit_cost=data["unit_cost"],
             received_by=request.user,
         )
-        obj.pk = batch.pk
 
-    @admin.action(description="Adjust stock of the selected batch…")
+    @command_action(description="Adjust stock of the selected batch…", perms=("pharmacy.change_stockbatch",))
     def adjust_stock(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Adjust one batch at a time.", level="error")
@@ -112,7 +117,9 @@ class DispenseForm(forms.Form):
 
 
 @admin.register(Prescription)
-class PrescriptionAdmin(CommandErrorsAdmin):
+class PrescriptionAdmin(CommandAdmin):
+    """An order is never edited: a wrong one is cancelled and prescribed again."""
+
     list_display = [
         "id",
         "drug",
@@ -133,19 +140,16 @@ class PrescriptionAdmin(CommandErrorsAdmin):
     readonly_fields = ["quantity_dispensed", "status", "prescriber", "prescribed_at"]
     actions = ["dispense", "cancel"]
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
+    def create(self, request, form, formsets):
         fields = ["dose", "frequency", "duration_days", "quantity", "notes"]
-        obj.pk = commands.prescription_create(
-            encounter_id=obj.encounter_id,
-            drug_id=obj.drug_id,
+        return commands.prescription_create(
+            encounter_id=form.cleaned_data["encounter"].pk,
+            drug_id=form.cleaned_data["drug"].pk,
             prescriber=request.user,
             **{f: form.cleaned_data[f] for f in fields},
-        ).pk
+        )
 
-    @admin.action(description="Dispense the selected prescription…")
+    @command_action(description="Dispense the selected prescription…", perms=("pharmacy.add_dispense",))
     def dispense(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Dispense one prescription at a time.", level="error")
@@ -172,7 +176,7 @@ class PrescriptionAdmin(CommandErrorsAdmin):
             **queries.dispense_preview(prescription),
         )
 
-    @admin.action(description="Cancel the selected prescriptions")
+    @command_action(description="Cancel the selected prescriptions", perms=("pharmacy.change_prescription",))
     def cancel(self, request, queryset):
         done = sum(self.run_command(request, commands.prescription_cancel, prescription_id=p.pk) for p in queryset)
         self.message_user(request, f"Cancelled {done} prescription(s).")

@@ -15,8 +15,10 @@ from django.utils import timezone
 from billing import commands as billing
 from billing.models import Invoice, Payer
 from clinical.models import Encounter
-from core.commands import get_locked, get_or_invalid, save_new, validate
+from core.commands import get_locked, get_or_invalid, save_changes, save_new, validate
 from core.errors import Conflict, InvalidInput
+from pharmacy.allocation import fefo_batches, plan_allocation
+from pharmacy.checks import allergy_conflicts
 from pharmacy.models import Dispense, DispenseAllocation, Drug, Prescription, StockBatch, StockMovement
 
 SELF_PAY = "Self-pay"
@@ -48,6 +50,19 @@ def drug_create(
         raise InvalidInput("Name at least one active ingredient.", field="ingredients")
     validate(drug)
     return save_new(drug, on_conflict="A drug with this code already exists.", field="code")
+
+
+@transaction.atomic(using="default")
+def drug_update(*, drug_id: int, **changes) -> Drug:
+    """Formulary changes: price, reorder level, names, ingredients, or taking it off the formulary."""
+    if "unit_price" in changes:
+        changes["unit_price"] = billing.cents(changes["unit_price"])
+    if "ingredients" in changes:
+        changes["ingredients"] = sorted({i.strip().lower() for i in changes["ingredients"] if i.strip()})
+        if not changes["ingredients"]:
+            raise InvalidInput("Name at least one active ingredient.", field="ingredients")
+    allowed = ("generic_name", "form", "strength", "unit", "unit_price", "reorder_level", "ingredients", "active")
+    return save_changes(get_locked(Drug, drug_id), changes, allowed=allowed)
 
 
 @transaction.atomic(using="default")
@@ -149,39 +164,6 @@ def prescription_cancel(*, prescription_id: int) -> Prescription:
     prescription.status = Prescription.Status.CANCELLED
     prescription.save(using="default", update_fields=["status"])
     return prescription
-
-
-def allergy_conflicts(*, patient_id: int, drug: Drug) -> list[str]:
-    """The patient's recorded allergies that match one of the drug's active ingredients."""
-    from clinical.models import Allergy
-
-    ingredients = [i.lower() for i in drug.ingredients]
-    found = []
-    for allergy in Allergy.objects.filter(patient_id=patient_id):
-        substance = allergy.substance.strip().lower()
-        if any(substance == i or substance in i or i in substance for i in ingredients):
-            reaction = f", {allergy.reaction}" if allergy.reaction else ""
-            found.append(f"{allergy.substance} ({allergy.get_severity_display().lower()}{reaction})")
-    return found
-
-
-def fefo_batches(drug: Drug, *, lock: bool) -> list[StockBatch]:
-    """Usable batches of a drug, first expiry first: never an expired one, never an empty one."""
-    batches = StockBatch.objects.filter(
-        drug=drug, quantity_on_hand__gt=0, expiry_date__gte=timezone.localdate()
-    ).order_by("expiry_date", "received_at", "id")
-    return list(batches.select_for_update() if lock else batches)
-
-
-def plan_allocation(batches: list[StockBatch], quantity: int) -> list[tuple[StockBatch, int]]:
-    plan, needed = [], quantity
-    for batch in batches:
-        if needed == 0:
-            break
-        take = min(batch.quantity_on_hand, needed)
-        plan.append((batch, take))
-        needed -= take
-    return plan if needed == 0 else []
 
 
 def _draft_invoice_for(encounter: Encounter, created_by: User | None) -> Invoice:

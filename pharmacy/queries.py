@@ -6,6 +6,8 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Min, Q, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from pharmacy.allocation import fefo_batches, plan_allocation
+from pharmacy.checks import allergy_conflicts
 from pharmacy.models import Dispense, Drug, Prescription, StockBatch, StockMovement
 
 OPEN = (Prescription.Status.ACTIVE, Prescription.Status.PARTIALLY_DISPENSED)
@@ -96,8 +98,6 @@ def current_medications(*, patient_id: int) -> list[dict]:
 
 def dispense_preview(prescription: Prescription) -> dict:
     """What dispensing the rest of a prescription would do: the FEFO plan and any allergy conflicts."""
-    from pharmacy.commands import allergy_conflicts, fefo_batches, plan_allocation
-
     return {
         "plan": plan_allocation(fefo_batches(prescription.drug, lock=False), prescription.remaining),
         "allergies": allergy_conflicts(patient_id=prescription.encounter.patient_id, drug=prescription.drug),

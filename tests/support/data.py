@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from billing import commands as billing
 from clinical import commands as clinical
-from core.models import ApiClient
+from core.api.commands import api_client_create
 from pharmacy import commands as pharmacy
 from tests.support.factories.billing import PayerFactory, ServiceFactory
 from tests.support.factories.clinical import EncounterFactory, PatientFactory, UserFactory
@@ -25,7 +25,7 @@ def one_of_each(**patient_fields) -> dict:
     made["invoice"] = billing.invoice_issue(invoice_id=invoice.pk)
     made["payment"] = billing.payment_record(invoice_id=invoice.pk, amount=Decimal("10"), method="cash")
     made["credit_note"] = billing.credit_note_create(invoice_id=invoice.pk, amount=Decimal("5"), reason="x")
-    ApiClient.objects.create(name="lab", user=UserFactory(), key_prefix="abcdefgh", key_hash="0" * 64)
+    made["api_client"], _ = api_client_create(name="lab", roles=["clinician"])
     made["drug"] = drug = pharmacy.drug_create(
         code="PARA",
         generic_name="Paracetamol",
