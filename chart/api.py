@@ -44,4 +44,5 @@ class PatientChartViewSet(CommandViewSet):
     def alerts(self, request, pk=None):
         if not pk.isdigit() or not clinical.patient_exists(patient_id=int(pk)):
             raise Http404
+        trail.read_patient("reports.patient-alerts", int(pk))
         return Response(plain(patient_alerts(patient_id=int(pk))))

@@ -89,3 +89,19 @@ class DatabaseErrorMiddleware:
         if isinstance(exception, DataError):
             return _answer(request, 400, {"non_field_errors": [BAD_VALUE_MESSAGE]})
         return None
+
+
+class PrivateResponsesMiddleware:
+    """What a signed-in user or an API client is shown is never kept by a browser or a proxy: a ward PC's
+    disk cache must not hold a chart (MRN, address) after its user signed out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "no-store, private"
+            response["Pragma"] = "no-cache"  # HTTP/1.0 caches
+        return response

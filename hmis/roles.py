@@ -17,8 +17,15 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "clinical.patient": ("view",),
         "clinical.encounter": ("view",),
     },
+    # Separation of duties: a pharmacist checks and dispenses what a clinician ordered, never orders it
+    # (pharmacy.commands.medication_dispense also refuses a dispense by the prescriber).
     "pharmacist": {
-        "pharmacy": ("view", "add", "change"),
+        "pharmacy.drug": ("view", "add", "change"),
+        "pharmacy.stockbatch": ("view", "add", "change"),
+        "pharmacy.stockmovement": ("view", "add", "change"),
+        "pharmacy.prescription": ("view", "change"),  # change: cancel an order that must not be given
+        "pharmacy.dispense": ("view", "add", "change"),
+        "pharmacy.dispenseallocation": ("view", "add", "change"),
         "clinical.patient": ("view",),
         "clinical.encounter": ("view",),
         "clinical.allergy": ("view",),

@@ -208,6 +208,10 @@ def medication_dispense(
     if quantity > prescription.remaining:
         raise InvalidInput(f"Only {prescription.remaining} left to dispense on this prescription.", field="quantity")
 
+    if dispensed_by is not None and dispensed_by.pk == prescription.prescriber_id:
+        # Separation of duties: a second person checks every order before the drug is given.
+        raise Conflict("You prescribed this; another member of staff must dispense it.", field="prescription")
+
     encounter = Encounter.objects.select_for_update().get(pk=prescription.encounter_id)
     drug = prescription.drug
     conflicts = allergy_conflicts(patient_id=encounter.patient_id, drug=drug)

@@ -1,39 +1,22 @@
 """Report pages: thin — validate the filters, ask reports.queries, render (or stream CSV)."""
 
-import csv
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from core.audit import trail
 from core.audit.models import AuditEvent
+from core.csv_export import csv_download
 from reports.catalog import REPORTS, dashboard_for
 from reports.presenters import charts, drill_links
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_response(report, answer: dict, args: dict) -> StreamingHttpResponse:
-    """Streamed: rows are written as they are read, so a 100k-row export never sits in memory."""
     columns = report.columns(answer)
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow([c.label for c in columns])
-        for row in report.csv_rows(answer, args):
-            yield writer.writerow(["" if row.get(c.key) is None else row.get(c.key) for c in columns])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="{report.slug}-{stamp}.csv"'
-    return response
+    rows = ([row.get(c.key) for c in columns] for row in report.csv_rows(answer, args))
+    return csv_download(report.slug, [c.label for c in columns], rows)
 
 
 @login_required

@@ -1,16 +1,13 @@
 """The audit trail in the admin: read-only, filterable by patient, user, action and date, exported as CSV."""
 
-import csv
-
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
 from django.urls import path
-from django.utils import timezone
 
 from core.admin import ReadOnlyAdmin
 from core.audit import registry
 from core.audit.models import AuditEvent
+from core.csv_export import csv_download
 
 CSV_COLUMNS = ["at", "username", "api_client", "action", "model", "object_id", "patient_id", "ip", "request_id", "path"]
 
@@ -76,19 +73,5 @@ class AuditEventAdmin(ReadOnlyAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         rows = self.get_changelist_instance(request).get_queryset(request).order_by("at", "id")
-        writer = csv.writer(_Echo())
-
-        def lines():
-            yield writer.writerow(CSV_COLUMNS)
-            for event in rows.iterator(chunk_size=2000):
-                yield writer.writerow(["" if getattr(event, c) is None else getattr(event, c) for c in CSV_COLUMNS])
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-        return response
-
-
-class _Echo:
-    def write(self, value):
-        return value
+        lines = ([getattr(event, c) for c in CSV_COLUMNS] for event in rows.iterator(chunk_size=2000))
+        return csv_download("audit", CSV_COLUMNS, lines)

@@ -1,7 +1,7 @@
 """Per request: a request id (kept from X-Request-ID when sane), the audit context, and at the end one
-insert of the read events the views recorded."""
+insert of the read events: those the views recorded, and those for patients' rows loaded besides."""
 
-from core.audit import spool, trail
+from core.audit import loaded, spool, trail
 
 
 class AuditMiddleware:
@@ -13,6 +13,7 @@ class AuditMiddleware:
         try:
             response = self.get_response(request)
         finally:
+            context.pending += loaded.events(context)
             trail.end(context)
             spool.write(context.pending)
         response[trail.REQUEST_ID_HEADER] = context.request_id

@@ -9,18 +9,25 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 _patient_paths: dict[type[models.Model], tuple[tuple[str, ...], ...]] = {}
+_paths_on: dict[type[models.Model], tuple[str, ...]] = {}  # the one of its paths a model has
 _patient_lookup: dict[str, object] = {}
 
 
 def register(*targets: type[models.Model] | str, patient: tuple[str, ...] = ()) -> None:
-    """Audit every write to these models. `patient`: attribute paths from a row to its patient's id
-    ("patient_id", "encounter.patient_id"), tried in order; "pk" for the patient model itself."""
+    """Audit every write to these models, and (when they hold a patient's data) every request that loads
+    their rows. `patient`: attribute paths from a row to its patient's id ("patient_id",
+    "encounter.patient_id"), tried in order; "pk" for the patient model itself."""
     from core.audit import writes
 
     for target in targets:
         model = apps.get_model(target) if isinstance(target, str) else target
-        _patient_paths[model] = tuple(tuple(path.split(".")) for path in patient)
+        paths = tuple(tuple(path.split(".")) for path in patient)
+        _patient_paths[model] = paths
         writes.follow(model)
+        found = _path_on(model, paths)
+        if found:  # a patient's data: requests that load its rows are audited
+            _paths_on[model] = found
+            _note_loaded_rows(model)
 
 
 def register_app(config, *, patient: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> None:
@@ -40,6 +47,56 @@ def find_patients(text: str) -> list[int]:
 
 def is_audited(instance_or_model) -> bool:
     return instance_or_model._meta.concrete_model in _patient_paths
+
+
+def patient_lookup(model) -> str:
+    """The ORM lookup from a row of `model` to its patient's id ("encounter__patient_id")."""
+    return "__".join(_paths_on[model])
+
+
+def _path_on(model, paths) -> tuple[str, ...] | None:
+    """The first of `paths` that exists on this model (None: its rows are nobody's data, e.g. a drug)."""
+    for path in paths:
+        current = model
+        for name in path:
+            field = None if name == "pk" else current._meta._forward_fields_map.get(name)
+            if name != "pk" and field is None:
+                break
+            current = field.related_model if field is not None and field.is_relation else None
+        else:
+            return path
+    return None
+
+
+def _known_patient(instance):
+    """The patient id read off the row's loaded state (never a query), or loaded.UNKNOWN."""
+    from core.audit.loaded import UNKNOWN
+
+    value = instance
+    for name in _paths_on[instance._meta.concrete_model]:
+        field = None if name == "pk" else value._meta._forward_fields_map[name]
+        if field is not None and field.is_relation and name == field.name and not field.is_cached(value):
+            return UNKNOWN  # reading it would be a query: looked up at the request's end instead
+        value = getattr(value, name)
+        if value is None:
+            return None
+    return value
+
+
+def _note_loaded_rows(model) -> None:
+    from core.audit import loaded, trail
+
+    inherited = model.from_db
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = inherited.__func__(cls, db, field_names, values)
+        context = trail.current()
+        if context is not None:
+            loaded.note(context, instance, _known_patient(instance))
+        return instance
+
+    model.from_db = from_db
 
 
 def patient_of(instance) -> int | None:

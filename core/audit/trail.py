@@ -24,6 +24,8 @@ class Context:
     request_id: str = ""
     ip: str | None = None
     pending: list[AuditEvent] = field(default_factory=list)
+    loaded: list = field(default_factory=list)  # (row, patient id) of patients' rows loaded (audit.loaded)
+    written: set = field(default_factory=set)  # patients whose data the request changed (write events)
 
 
 _current: ContextVar[Context | None] = ContextVar("hmis_audit_context", default=None)
@@ -92,6 +94,11 @@ def read_rows(model: str, rows) -> None:
     """Record the patients named in plain result rows (a report grouped by patient or invoice): one each."""
     patients = dict.fromkeys(row["patient_id"] for row in rows if row.get("patient_id") is not None)
     add([event(AuditEvent.Action.LIST, model, patient_id=patient_id) for patient_id in patients])
+
+
+def read_patient(model: str, patient_id: int) -> None:
+    """Record that something derived from one patient's record (not a row of it) was shown."""
+    add([event(AuditEvent.Action.VIEW, model, object_id=patient_id, patient_id=patient_id)])
 
 
 def read_one(instance) -> None:

@@ -11,6 +11,9 @@ def _record(instance, action: str) -> None:
     # Through the alias the row was written to (the primary): the event commits or rolls back with it.
     event = trail.event(action, trail.label(instance), object_id=instance.pk, patient_id=trail.patient_of(instance))
     AuditEvent.objects.using(instance._state.db or "default").bulk_create([event])
+    context = trail.current()
+    if context is not None and event.patient_id is not None:
+        context.written.add(event.patient_id)
 
 
 def on_save(sender, instance, created, raw=False, **kwargs):

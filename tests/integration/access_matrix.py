@@ -95,7 +95,7 @@ ENDPOINTS = [
     api("GET", "stockbatch-detail", {P, A}, pk="batch"),
     api("POST", "stockbatch-adjust", {P, A}, pk=MISSING),
     api("GET", "prescription-list", {C, N, P, A}),
-    api("POST", "prescription-list", {C, P, A}),
+    api("POST", "prescription-list", {C, A}),  # pharmacists dispense, never prescribe
     api("GET", "prescription-detail", {C, N, P, A}, pk="prescription"),
     api("POST", "prescription-cancel", {C, P, A}, pk=MISSING),
     api("GET", "dispense-list", {C, N, P, A}),
@@ -124,7 +124,7 @@ ENDPOINTS = [
     page("POST", "chart:record_vitals", {C, N, A}, encounter_id=MISSING),
     page("POST", "chart:record_lab_result", {C, A}, encounter_id=MISSING),
     page("POST", "chart:record_diagnosis", {C, A}, encounter_id=MISSING),
-    page("POST", "chart:prescribe", {C, P, A}, encounter_id=MISSING),
+    page("POST", "chart:prescribe", {C, A}, encounter_id=MISSING),
     page("POST", "chart:close_encounter", {C, A}, encounter_id=MISSING),
     page("GET", "billing:invoices", {F, B, A}),
     page("GET", "billing:new_invoice", {B, A}, encounter_id="encounter"),
