@@ -6,8 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
-from ops.datagen import generate
-from ops.datagen.generate import Counts, Hospital
+from ops.datagen.hospital import Counts, Hospital, empty_write_model
 
 
 class Command(BaseCommand):
@@ -35,7 +34,7 @@ class Command(BaseCommand):
         say = self.stdout.write
         if reset:
             say("emptying the write model's tables")
-            generate.reset()
+            empty_write_model()
         counts = Counts().scaled(scale)
         say(f"generating {counts} (seed {seed})")
         hospital = Hospital(counts, seed=seed, as_of=as_of or timezone.localdate(), say=say)
