@@ -28,7 +28,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
-    "core",  # label "hmis": its tables and permissions keep the names they had (docs/decisions)
+    "core",  # label "hmis": its tables and permissions keep the names they had (docs/decisions/0007)
     "clinical",
     "billing",
     "pharmacy",
