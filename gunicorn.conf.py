@@ -3,7 +3,7 @@ gunicorn reads this file from the working directory. The command lines add --bin
 whose split run starts two smaller pools, --workers).
 
 Sync workers, two per core: behind the TLS proxy (which buffers slow clients) a request holds a worker
-only for its own milliseconds. Measured at 1M invoices on 2 cores (BENCHMARKS.md, session 5): 4 sync
+only for its own milliseconds (docs/decisions/0010). Measured at 1M invoices on 2 cores: 4 sync
 workers gave the AR report p95 4.0-4.1 ms at concurrency 4, against 5.4-9.0 ms for 2 workers x 4 threads.
 """
 
