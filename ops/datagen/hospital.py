@@ -10,9 +10,10 @@ take from the batch that expires first and charge a line on the invoice; every b
 movements. Every CHECK constraint of the write model holds.
 
 `Hospital` is assembled from one part per sub-topic (people, drugs, measurements, invoices), which share
-its state: the plans made first (patients, drugs and their batches, encounters), the random generator, and
-the streams (`self.t`). Rows are drawn from the one generator in a fixed order, so the order of the calls
-in `run` is part of the output: change it and the same seed gives another hospital.
+its state: the plans made first (patients, drugs and their batches, encounters), the random generators
+(`self.rng`, and one each for batches and measurements, seeded from the seed), and the streams (`self.t`).
+The parts take their draws in turn from `self.rng`, so the order of the calls in `run` is part of the
+output: change it and the same seed gives another hospital.
 """
 
 import datetime as dt
