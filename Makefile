@@ -19,6 +19,9 @@ $(VENV)/.installed: requirements/base.txt requirements/test.txt requirements/dev
 	$(PY) -m pip install --quiet -r requirements/dev.txt
 	touch $@
 
+# Development targets run with DEBUG on (plain http, the development key); deployments leave it off.
+migrate seed run status: export DJANGO_DEBUG ?= true
+
 services:
 	stack/stack.sh up
 

@@ -17,6 +17,8 @@ from core.commands import get_locked, get_or_invalid, save_changes, save_new, va
 from core.errors import Conflict, InvalidInput
 
 CENT = Decimal("0.01")
+# A bill is read by people: past this many lines it is an import gone wrong, not a hospital stay.
+MAX_LINES = 500
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
 
 
@@ -85,6 +87,9 @@ def _build_line(index: int, data: dict, errors: dict) -> InvoiceLine | None:
     if quantity <= 0:
         line_errors["quantity"] = ["Quantity must be greater than zero."]
     unit_price = data.get("unit_price")
+    if service is not None and unit_price is not None and cents(unit_price) != service.price:
+        # A service is charged at the price list's price; a different charge is a described line.
+        line_errors["unit_price"] = [f"{service.code} costs {service.price} on the price list; leave the price empty."]
     if unit_price is None and service is not None:
         unit_price = service.price
     unit_price = cents(unit_price if unit_price is not None else 0)
@@ -145,6 +150,8 @@ def invoice_create(
             raise InvalidInput("This encounter belongs to another patient.", field="encounter")
     if not lines:
         raise InvalidInput("An invoice needs at least one line.", field="lines")
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(f"An invoice takes at most {MAX_LINES} lines ({len(lines)} given).", field="lines")
     line_errors: dict[int, dict] = {}
     built = [_build_line(i, data, line_errors) for i, data in enumerate(lines)]
     if line_errors:
@@ -183,6 +190,8 @@ def invoice_add_line(
     invoice = get_locked(Invoice, invoice_id)
     if invoice.status != Invoice.Status.DRAFT:
         raise Conflict(f"Invoice {invoice} is {invoice.get_status_display().lower()}; only drafts take new lines.")
+    if invoice.lines.count() >= MAX_LINES:
+        raise Conflict(f"Invoice {invoice} has {MAX_LINES} lines already; start another.")
     errors: dict[int, dict] = {}
     data = {"service": service_id, "quantity": quantity, "unit_price": unit_price, "discount": discount}
     line = _build_line(0, {**data, "description": description}, errors)
@@ -256,6 +265,17 @@ def invoice_void(*, invoice_id: int, reason: str, voided_by: User | None = None)
     return invoice
 
 
+def _money_date(invoice: Invoice, day: datetime.date | None, field: str) -> datetime.date:
+    """Money moves on a real day: not in the future, not before the invoice was posted. (Otherwise AR aging
+    gives a different outstanding for the same payer and date depending on how it is grouped.)"""
+    day = day or timezone.localdate()
+    if day > timezone.localdate():
+        raise InvalidInput("The date cannot be in the future.", field=field)
+    if day < invoice.posting_date:
+        raise InvalidInput(f"The date cannot be before the invoice was posted ({invoice.posting_date}).", field=field)
+    return day
+
+
 def _receivable(invoice_id: int, action: str) -> Invoice:
     invoice = get_locked(Invoice, invoice_id, field="invoice")
     if invoice.status not in OPEN_STATUSES:
@@ -285,7 +305,7 @@ def payment_record(
         amount=amount,
         method=method,
         reference=reference,
-        paid_on=paid_on or timezone.localdate(),
+        paid_on=_money_date(invoice, paid_on, "paid_on"),
         received_by=received_by,
     )
     validate(payment, exclude=["invoice"])
@@ -317,7 +337,7 @@ def credit_note_create(
         invoice=invoice,
         amount=amount,
         reason=reason.strip(),
-        credited_on=credited_on or timezone.localdate(),
+        credited_on=_money_date(invoice, credited_on, "credited_on"),
         created_by=created_by,
     )
     note.save(using="default")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clinical import lab_tests
 from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, LabResult, Patient, Vitals
-from core.commands import get_locked, get_or_invalid, save_changes, save_new, validate
+from core.commands import get_locked, get_or_invalid, lock_or_invalid, save_changes, save_new, validate
 from core.errors import Conflict, InvalidInput, NotFound
 
 MRN_SEQUENCE = "clinical_patient_mrn_seq"
@@ -131,9 +131,9 @@ def encounter_close(*, encounter_id: int, ended_at: datetime.datetime | None = N
 
 
 def _open_encounter(encounter_id: int) -> Encounter:
-    encounter = get_locked(Encounter, encounter_id)
+    encounter = lock_or_invalid(Encounter, encounter_id, field="encounter")
     if encounter.status != Encounter.Status.OPEN:
-        raise Conflict(f"Encounter {encounter.pk} is closed; nothing more can be recorded on it.")
+        raise Conflict(f"Encounter {encounter.pk} is closed; nothing more can be recorded on it.", field="encounter")
     return encounter
 
 

@@ -14,6 +14,17 @@ def get_locked(model: type[models.Model], pk, *, label: str | None = None, field
         raise NotFound(f"{label or model._meta.verbose_name.capitalize()} {pk} does not exist.", field=field) from None
 
 
+def lock_or_invalid(model: type[models.Model], pk, *, field: str, label: str | None = None):
+    """A referenced row locked FOR UPDATE, or a 400 on the field that named it (the input was wrong, the
+    endpoint exists: unlike get_locked's 404 for the row an URL names)."""
+    try:
+        return model.objects.select_for_update().get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise InvalidInput(
+            f"{label or model._meta.verbose_name.capitalize()} {pk} does not exist.", field=field
+        ) from None
+
+
 def get_or_invalid(model: type[models.Model], pk, *, field: str, label: str | None = None):
     """A referenced row (read on the primary, inside the command's transaction), or a 400 on that field."""
     try:

@@ -27,11 +27,17 @@ def make_invoice(*, lines=None, issue=False, **kwargs):
 @pytest.mark.django_db
 class TestInvoiceCreation:
     def test_totals_are_computed_in_decimal_with_price_list_defaults(self):
-        xray, consult = ServiceFactory(price=Decimal("45.50")), ServiceFactory(price=Decimal("19.99"))
+        xray = ServiceFactory(price=Decimal("45.50"))
         invoice = make_invoice(
             lines=[
                 {"service": xray.pk, "quantity": Decimal("3")},
-                {"service": consult.pk, "quantity": 1, "unit_price": Decimal("25.00"), "discount": Decimal("5.01")},
+                # a charge off the price list is a described line (a service line takes the list's price)
+                {
+                    "description": "Consultation, agreed rate",
+                    "quantity": 1,
+                    "unit_price": Decimal("25.00"),
+                    "discount": Decimal("5.01"),
+                },
             ]
         )
         assert invoice.status == Invoice.Status.DRAFT and invoice.number is None

@@ -32,7 +32,8 @@ class CommandViewSet(viewsets.GenericViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
-        if request.method == "POST" and idempotency.HEADER in request.headers:
+        # Only where a POST handler exists: elsewhere DRF answers 405 as for any POST.
+        if request.method == "POST" and idempotency.HEADER in request.headers and hasattr(self, "post"):
             # DRF's dispatch looks the handler up after initial(): this wraps the one about to run.
             self.post = idempotency.idempotent(self.post)
 

@@ -1,8 +1,13 @@
 """The integrators' API (DRF, drf-spectacular): authentication, throttling, idempotency."""
 
-from hmis.settings.env import env
+from hmis.settings.env import DEBUG, env
 
 REST_FRAMEWORK = {
+    # The browsable API only while developing: in production the API speaks JSON and nothing else.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.api.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",

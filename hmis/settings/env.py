@@ -9,4 +9,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for (make run, .env from .env.example, tests): a deployment that forgets the variable
+# must never show Django's technical pages (settings, URL list) to the world.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)

@@ -1,5 +1,6 @@
-"""Production: as `base`, with DEBUG off unless DJANGO_DEBUG says otherwise. With DEBUG off, `base` refuses
-the repository's development secret key and `security` turns on HTTPS redirects, HSTS and secure cookies."""
+"""Production: as `base`, where DEBUG is already off unless DJANGO_DEBUG says otherwise; made explicit here.
+With DEBUG off, `base` refuses the repository's development secret key and `security` turns on HTTPS
+redirects, HSTS and secure cookies."""
 
 import os
 

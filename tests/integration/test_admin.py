@@ -148,7 +148,7 @@ def test_a_payment_added_inline_goes_through_the_command(staff):
         "payments-0-amount": "20",
         "payments-0-method": "cash",
         "payments-0-reference": "R1",
-        "payments-0-paid_on": "2026-03-02",
+        "payments-0-paid_on": timezone.localdate().isoformat(),
         "credit_notes-TOTAL_FORMS": "0",
         "credit_notes-INITIAL_FORMS": "0",
     }
