@@ -3,7 +3,6 @@ forms that add to it. Each form posts to a thin view that runs one command; on a
 back with that form's errors."""
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import render
@@ -19,6 +18,7 @@ from core.audit import trail
 from core.pages import run
 from pharmacy import commands as pharmacy
 from pharmacy.forms import PrescriptionForm
+from reports.engine import freshness
 from reports.queries import patient_alerts
 
 RECENT_LAB_RESULTS = 20
@@ -51,7 +51,7 @@ def _chart(request, patient_id: int, *, bound=None, status=200):
     if request.user.has_perm("clinical.view_labresult"):  # decision support is for those who see results
         alerts = patient_alerts(patient_id=patient_id)
         context["alerts"] = alerts
-        context["alerts_stale"] = (alerts.get("stale_seconds") or 0) > settings.REPORT_STALE_WARNING_SECONDS
+        context["alerts_stale"] = freshness.warn(alerts)
         context["lab_results"] = list(clinical.lab_results().filter(patient_id=patient_id)[:RECENT_LAB_RESULTS])
     response = render(request, "chart/chart.html", context, status=status)
     response.patient = summary["patient"]

@@ -72,15 +72,15 @@ def _worker() -> dict:
 
 def _projections() -> dict:
     """Freshness of each projection, and the last reconciliation's verdict (read where reads go)."""
+    from reports.engine.freshness import stale_seconds
     from reports.engine.reconcile import latest_runs
     from reports.models import ProjectionState
 
     try:
-        now = timezone.now()
         states = {
             s.name: {
                 "refreshed_at": s.refreshed_at.isoformat() if s.refreshed_at else None,
-                "stale_seconds": round((now - s.fresh_as_of).total_seconds(), 1) if s.fresh_as_of else None,
+                "stale_seconds": stale_seconds(s.fresh_as_of),
                 "refreshes": s.refresh_count,
                 "last_refresh_ms": s.last_duration_ms,
             }

@@ -13,11 +13,10 @@ import time
 
 from django.conf import settings
 from django.db import connections
-from django.utils import timezone
 
 from core.routing import lsn as lsn_mod
 from reports import dashboard
-from reports.engine import increments, store
+from reports.engine import freshness, increments, store
 from reports.projections import REGISTRY, get
 from reports.projections.base import Projection
 
@@ -209,7 +208,6 @@ def sweep(enqueue) -> dict[str, str]:
     summaries that are missing or from another day, and keeps `fresh_as_of` moving while nothing changes.
     """
     outcome = {}
-    today = timezone.localdate().isoformat()
     with _cursor() as cursor:
         for name in REGISTRY:
             is_dirty, checked_at = dirty(cursor, name)
@@ -221,7 +219,7 @@ def sweep(enqueue) -> dict[str, str]:
             try:
                 meta = store.read_meta(name)
                 current = state(cursor, name)
-                if meta.get("built_on") != today or meta.get("refreshed_at") != current["refreshed_at"].isoformat():
+                if not freshness.built_today(meta) or meta.get("refreshed_at") != current["refreshed_at"].isoformat():
                     rebuild_summary(name)
                     outcome[name] = "summary rebuilt"
                 else:

@@ -2,37 +2,21 @@
 
 import logging
 
-from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.routing.router import read_alias
 from reports.engine import store
+from reports.engine.freshness import answer as freshness
+from reports.engine.freshness import summary_usable
 from reports.models import ProjectionState
 
 log = logging.getLogger("hmis.reports")
 
 
-def freshness(refreshed_at, fresh_as_of) -> dict:
-    now = timezone.now()
-    return {
-        "refreshed_at": refreshed_at.isoformat() if refreshed_at else None,
-        "fresh_as_of": fresh_as_of.isoformat() if fresh_as_of else None,
-        "stale_seconds": round(max(0.0, (now - fresh_as_of).total_seconds()), 1) if fresh_as_of else None,
-    }
-
-
 # (projection, what was built) -> (summary version, the answer built from it)
 _built: dict[tuple[str, tuple], tuple[str, object]] = {}
-
-
-def _may_answer(meta: dict) -> bool:
-    """The summary exists, was built today and was confirmed fresh lately."""
-    fresh_as_of = parse_datetime(meta.get("fresh_as_of") or "")
-    if not fresh_as_of or meta.get("built_on") != timezone.localdate().isoformat():
-        return False
-    return (timezone.now() - fresh_as_of).total_seconds() <= settings.PROJECTION_MAX_STALE_SECONDS
 
 
 def from_summary(name: str, parts: tuple[str, ...], build, *, top: int = 0, key: tuple = ()) -> tuple | None:
@@ -42,7 +26,7 @@ def from_summary(name: str, parts: tuple[str, ...], build, *, top: int = 0, key:
     Callers must not change what they get."""
     try:
         meta = store.read_meta(name)
-        if not _may_answer(meta):
+        if not summary_usable(meta):
             return None
         kept = _built.get((name, key))
         if kept and kept[0] == meta.get("version"):
@@ -52,7 +36,7 @@ def from_summary(name: str, parts: tuple[str, ...], build, *, top: int = 0, key:
         log.warning("Redis unavailable for %s; reading the view", name)
         return None
     meta = found["meta"]
-    if not _may_answer(meta):
+    if not summary_usable(meta):
         return None
     data = build(found)
     if meta.get("version"):

@@ -4,11 +4,11 @@ import datetime
 import json
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from reports.engine import store
+from reports.engine.freshness import combined, summary_usable
 from reports.projections import DASHBOARD
 from reports.projections.base import from_cents, rows
 from reports.projections.diagnosis_trends import month_top_sql
@@ -101,13 +101,7 @@ def dashboard() -> dict:
         summary = store.read_hash(DASHBOARD, "summary")
     except Exception:  # noqa: BLE001
         summary = {}
-    fresh_as_of = parse_datetime(summary.get("fresh_as_of") or "")
-    usable = (
-        fresh_as_of
-        and summary.get("built_on") == timezone.localdate().isoformat()
-        and (timezone.now() - fresh_as_of).total_seconds() <= settings.PROJECTION_MAX_STALE_SECONDS
-    )
-    if usable:
+    if summary_usable(summary):
         data = {
             "today_invoiced": from_cents(summary["today_invoiced"]),
             "today_collected": from_cents(summary["today_collected"]),
@@ -124,7 +118,7 @@ def dashboard() -> dict:
             "source": "redis",
             "database": None,
             **data,
-            **freshness(parse_datetime(summary["refreshed_at"]), fresh_as_of),
+            **freshness(parse_datetime(summary["refreshed_at"]), parse_datetime(summary["fresh_as_of"])),
         }
     return _dashboard_from_views()
 
@@ -141,9 +135,7 @@ def _dashboard_from_views() -> dict:
 
     open_encounters = from_view("census", census)
     over_90 = [name for name in ar["buckets"] if name.startswith(("91_", "121_"))]
-    parts = (ar, revenue, stock, top, open_encounters)
-    fresh = [parse_datetime(p["fresh_as_of"]) for p in parts if p.get("fresh_as_of")]
-    refreshed = [parse_datetime(p["refreshed_at"]) for p in parts if p.get("refreshed_at")]
+    refreshed_at, fresh_as_of = combined((ar, revenue, stock, top, open_encounters))
     return {
         "source": "materialized_view",
         "database": open_encounters["database"],
@@ -157,7 +149,7 @@ def _dashboard_from_views() -> dict:
         "expiring_30": stock["totals"]["expiring_30"],
         "expired_batches": stock["totals"]["expired"],
         "top_diagnoses": top["rows"],
-        **freshness(max(refreshed) if refreshed else None, min(fresh) if len(fresh) == len(parts) else None),
+        **freshness(refreshed_at, fresh_as_of),
     }
 
 
