@@ -1,42 +1,29 @@
-"""The dashboard summary: the headline numbers of every projection in one Redis hash (one read when warm)."""
+"""The dashboard summary: the headline numbers of every projection in one Redis hash (one read when warm).
 
-import json
+Each projection declares what it adds (Projection.dashboard); this composes them."""
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from reports.engine import store
+from reports.engine import freshness, store
 from reports.projections import DASHBOARD, REGISTRY
-from reports.projections.ar_aging import bucket_names
-
-OVER_90 = [name for name in bucket_names() if name.startswith(("91_", "121_"))]
 
 
 def compose() -> dict[str, str]:
     """Headline numbers from the other projections' Redis summaries (integer cents for money)."""
-    ar = store.read_hash("ar_aging", "summary")
-    revenue = store.read_hash("revenue", "summary")
-    stock = store.read_hash("pharmacy_stock", "summary")
-    census = store.read_hash("census", "summary")
-    top = store.read_top("diagnosis_trends", 5)
-    descriptions = store.read_hash("diagnosis_trends", "descriptions")
-    metas = [store.read_meta(name) for name in REGISTRY]
-    fresh = [parse_datetime(m["fresh_as_of"]) for m in metas if m.get("fresh_as_of")]
-    refreshed = [parse_datetime(m["refreshed_at"]) for m in metas if m.get("refreshed_at")]
+    summary, metas = {}, []
+    for projection in REGISTRY.values():
+        fields = projection.dashboard
+        if fields is None:
+            metas.append(store.read_meta(projection.name))
+            continue
+        found = store.read(projection.name, *fields.parts, top=fields.top)
+        metas.append(found["meta"])
+        summary.update(fields.compose(found))
+    refreshed_at, fresh_as_of = freshness.combined(metas)
     return {
-        "today_invoiced": revenue.get("today:invoiced", "0"),
-        "today_collected": revenue.get("today:collected", "0"),
-        "month_invoiced": revenue.get("month:invoiced", "0"),
-        "ar_outstanding": ar.get("all:outstanding", "0"),
-        "ar_over_90": str(sum(int(ar.get(f"all:{name}", 0)) for name in OVER_90)),
-        "open_encounters": census.get("open:total", "0"),
-        "low_stock": stock.get("low_stock", "0"),
-        "expiring_30": stock.get("expiring_30", "0"),
-        "expired_batches": stock.get("expired", "0"),
-        "top_diagnoses": json.dumps([{"code": c, "count": n, "description": descriptions.get(c, "")} for c, n in top]),
-        # Complete only when every part is: the oldest part decides.
-        "fresh_as_of": min(fresh).isoformat() if len(fresh) == len(REGISTRY) else "",
-        "refreshed_at": max(refreshed).isoformat() if refreshed else "",
+        **summary,
+        "fresh_as_of": fresh_as_of.isoformat() if fresh_as_of else "",
+        "refreshed_at": refreshed_at.isoformat() if refreshed_at else "",
         "built_on": timezone.localdate().isoformat(),
     }
 

@@ -28,14 +28,8 @@ def sweep_projections() -> dict:
 
 @shared_task(name="reports.reage_summaries", soft_time_limit=240, time_limit=300)
 def reage_summaries() -> dict:
-    """Just after midnight: AR ages and stock expires with the calendar, and yesterday moves from the recent
-    views into the history views (reports/projections/window.py): refresh those, then rebuild the rest."""
-    results = {"pharmacy_stock": refresh.refresh("pharmacy_stock", force=True)}
-    for history in ("ar_ledger", "revenue_history", "diagnosis_history"):  # each refreshes its recent partner
-        results[history] = refresh.refresh(history, force=True)
-    results["ar_aging"] = refresh.rebuild_summary("ar_aging")
-    refresh.rebuild_dashboard()
-    return results
+    """Just after midnight: refresh or rebuild what the calendar moves (each projection's `calendar`)."""
+    return refresh.at_midnight()
 
 
 @shared_task(name="reports.reconcile_projections", soft_time_limit=540, time_limit=600)

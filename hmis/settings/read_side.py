@@ -35,20 +35,12 @@ PROJECTION_HOOKS = env.bool("PROJECTION_HOOKS", default=True)
 PROJECTION_SWEEP_SECONDS = env.float("PROJECTION_SWEEP_SECONDS", default=10.0)
 # At most one refresh per projection this often: bursts of writes coalesce into a trailing refresh.
 PROJECTION_MIN_INTERVAL_SECONDS = env.float("PROJECTION_MIN_INTERVAL_SECONDS", default=0.5)
-# Per projection, for the ones whose refresh is costly and need not follow every write (name=seconds,...):
-# population health rescans every encounter, diagnosis, HbA1c and blood pressure; the AR ledger and the
-# history views hold three years (reports/projections/window.py); stock levels need not follow each dispense
-# within half a second (the dispense itself reads live stock), and under a dispensing pharmacy their
-# refresh (~0.45 s at 20k batches) would otherwise run twice a second.
-_SLOW_PROJECTIONS = {
-    "population_health": "60",
-    "ar_ledger": "60",
-    "revenue_history": "60",
-    "diagnosis_history": "60",
-    "pharmacy_stock": "5",
-}
+# The projections whose refresh is costly declare a longer interval of their own (Projection.min_interval:
+# the history views, the AR ledger, population health, stock); off, every projection follows every write.
+PROJECTION_DECLARED_INTERVALS = env.bool("PROJECTION_DECLARED_INTERVALS", default=True)
+# Per projection, over both (name=seconds,...).
 PROJECTION_MIN_INTERVALS = {
-    name: float(seconds) for name, seconds in env.dict("PROJECTION_MIN_INTERVALS", default=_SLOW_PROJECTIONS).items()
+    name: float(seconds) for name, seconds in env.dict("PROJECTION_MIN_INTERVALS", default={}).items()
 }
 # A Redis summary older than this (no confirmation of freshness) is passed over for the view.
 PROJECTION_MAX_STALE_SECONDS = env.int("PROJECTION_MAX_STALE_SECONDS", default=120)

@@ -22,4 +22,6 @@ from hmis.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests only
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
-PROJECTION_MIN_INTERVALS = {}  # tests follow each write to the views (the worker uses these settings too)
+# Tests follow each write to the views, whatever a projection declares (the worker uses these settings too).
+PROJECTION_DECLARED_INTERVALS = False
+PROJECTION_MIN_INTERVALS = {}

@@ -18,7 +18,7 @@ from core.routing import lsn as lsn_mod
 from reports import dashboard
 from reports.engine import freshness, increments, store
 from reports.projections import REGISTRY, get
-from reports.projections.base import Projection
+from reports.projections.base import VIEWS, Projection
 
 log = logging.getLogger("hmis.projections")
 
@@ -124,8 +124,8 @@ def refresh(name: str, *, force: bool = False, later=None) -> dict:
 
     Without `later` (commands, reconciliation) it waits for the lock and refreshes until clean. With
     `later(name, delay)` (the task) it gives up at once if another refresh holds the lock, and refreshes
-    at most once per PROJECTION_MIN_INTERVAL_SECONDS: the first write after a quiet spell is refreshed at
-    once, and a burst is coalesced into a trailing refresh that `later` schedules.
+    at most once per `min_interval(name)`: the first write after a quiet spell is refreshed at once, and a
+    burst is coalesced into a trailing refresh that `later` schedules.
     """
     projection = get(name)
     lock = f"hmis.projection.{name}"
@@ -169,8 +169,13 @@ def refresh(name: str, *, force: bool = False, later=None) -> dict:
 
 
 def min_interval(name: str) -> float:
-    """Seconds between two refreshes of `name` started by writes (PROJECTION_MIN_INTERVALS, else the default)."""
-    return float(settings.PROJECTION_MIN_INTERVALS.get(name, settings.PROJECTION_MIN_INTERVAL_SECONDS))
+    """Seconds between two refreshes of `name` started by writes: PROJECTION_MIN_INTERVALS[name] when set,
+    else the projection's declared min_interval (unless PROJECTION_DECLARED_INTERVALS is off, as in tests,
+    which follow every write), else PROJECTION_MIN_INTERVAL_SECONDS."""
+    if name in settings.PROJECTION_MIN_INTERVALS:
+        return float(settings.PROJECTION_MIN_INTERVALS[name])
+    declared = get(name).min_interval if settings.PROJECTION_DECLARED_INTERVALS else None
+    return float(settings.PROJECTION_MIN_INTERVAL_SECONDS if declared is None else declared)
 
 
 def _too_soon(cursor, name: str, interval: float) -> float:
@@ -192,6 +197,26 @@ def rebuild_summary(name: str) -> bool:
         return _build_and_store(
             cursor, get(name), refreshed_at=current["refreshed_at"], fresh_as_of=current["fresh_as_of"]
         )
+
+
+def at_midnight() -> dict:
+    """Just after midnight: what the calendar moved. Projections whose views hold the date are refreshed
+    (a history view takes yesterday from its recent partner, which it refreshes `then`), in registry order;
+    those whose summary alone does are rebuilt from their views, unless already refreshed."""
+    results, done = {}, set()
+    for projection in REGISTRY.values():
+        if projection.name in done or not projection.calendar:
+            continue
+        if projection.calendar == VIEWS:
+            results[projection.name] = refresh(projection.name, force=True)
+            name = projection.name
+            while name:  # with the projections it refreshed `then`
+                done.add(name)
+                name = get(name).then
+        else:
+            results[projection.name] = rebuild_summary(projection.name)
+    rebuild_dashboard()
+    return results
 
 
 def rebuild_dashboard() -> None:

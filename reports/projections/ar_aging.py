@@ -16,7 +16,18 @@ import itertools
 from django.utils import timezone
 
 from reports.projections import window
-from reports.projections.base import CHANGES, NIGHTLY, Increment, Projection, View, cents, rows
+from reports.projections.base import (
+    CHANGES,
+    NIGHTLY,
+    SUMMARY,
+    VIEWS,
+    DashboardFields,
+    Increment,
+    Projection,
+    View,
+    cents,
+    rows,
+)
 
 DEFAULT_RANGES = (30, 60, 90, 120)
 OPEN_STATUSES = "('issued', 'partially_paid', 'paid')"
@@ -236,6 +247,18 @@ class ArAging(Projection):
         return {"summary": summary}
 
 
+# The dashboard's "over 90 days": the buckets past 90 days.
+OVER_90 = [name for name in bucket_names() if name.startswith(("91_", "121_"))]
+
+
+def _dashboard(found) -> dict[str, str]:
+    summary = found["summary"]
+    return {
+        "ar_outstanding": summary.get("all:outstanding", "0"),
+        "ar_over_90": str(sum(int(summary.get(f"all:{name}", 0)) for name in OVER_90)),
+    }
+
+
 SOURCES = ("billing.Invoice", "billing.Payment", "billing.CreditNote", "billing.Payer", "clinical.Patient")
 
 
@@ -257,7 +280,15 @@ def _dated_before_today(source: str, instance, update_fields, created=False) -> 
     return not created  # a renamed payer is on its entries; a new one has none
 
 
-PROJECTION = ArAging(name="ar_aging", title="AR aging", views=(OPEN,), sources=SOURCES[:4], wants=_not_a_draft)
+PROJECTION = ArAging(
+    name="ar_aging",
+    title="AR aging",
+    views=(OPEN,),
+    sources=SOURCES[:4],
+    wants=_not_a_draft,
+    calendar=SUMMARY,  # ages count from today
+    dashboard=DashboardFields(_dashboard),
+)
 LEDGER = Projection(
     name=LEDGER_NAME,
     title="AR ledger",
@@ -266,7 +297,15 @@ LEDGER = Projection(
     wants=_dated_before_today,
     then="ar_ledger_recent",
     reconcile=NIGHTLY,  # 3 years of entries: ~30 s live at 1M invoices
+    min_interval=60,
+    calendar=VIEWS,  # yesterday moves in from the recent entries
+    functions=(window.CUTOFF,),
 )
 LEDGER_RECENT = Projection(
-    name="ar_ledger_recent", title="AR ledger (recent)", views=(RECENT_ENTRIES,), sources=SOURCES, wants=_not_a_draft
+    name="ar_ledger_recent",
+    title="AR ledger (recent)",
+    views=(RECENT_ENTRIES,),
+    sources=SOURCES,
+    wants=_not_a_draft,
+    functions=(window.CUTOFF,),
 )

@@ -1,8 +1,8 @@
-"""What a projection is: materialized views, the models whose changes dirty them, and a Redis summary."""
+"""What a projection is: its views, the models whose changes dirty them, its schedule and its Redis summary."""
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
@@ -55,48 +55,67 @@ class View:
     # Set for a view kept as a table and refreshed key by key instead of REFRESH MATERIALIZED VIEW.
     increment: Increment | None = None
 
+
+@dataclass(frozen=True)
+class Function:
+    """An SQL function views call (the migration creates it before them): `signature` as DROP FUNCTION
+    names it, `sql` the CREATE OR REPLACE FUNCTION statement."""
+
+    signature: str
+    sql: str
+
     @property
-    def kind(self) -> str:
-        return "TABLE" if self.increment else "MATERIALIZED VIEW"
-
-    def create_sql(self) -> str:
-        if self.increment:
-            parts = [f"CREATE TABLE IF NOT EXISTS {self.name} AS {self.select}"]
-        else:
-            parts = [f"CREATE MATERIALIZED VIEW IF NOT EXISTS {self.name} AS {self.select} WITH DATA"]
-        parts.append(f"CREATE UNIQUE INDEX IF NOT EXISTS {self.name}_key ON {self.name} ({', '.join(self.unique)})")
-        parts += [
-            # a column may say its order ("diagnoses DESC"); the index is named after the columns alone
-            f"CREATE INDEX IF NOT EXISTS {self.name}_{'_'.join(c.split()[0] for c in cols)} "
-            f"ON {self.name} ({', '.join(cols)})"
-            for cols in self.indexes
-        ]
-        return ";\n".join(parts)
-
-    def drop_sql(self) -> str:
-        return f"DROP {self.kind} IF EXISTS {self.name}"
+    def name(self) -> str:
+        return self.signature.split("(")[0]
 
 
-# Beat's two reconciliation runs (hmis/settings/base.py CELERY_BEAT_SCHEDULE names them by these values).
+@dataclass(frozen=True)
+class DashboardFields:
+    """What a projection adds to the dashboard's Redis hash (reports/dashboard.py): `compose(found)` gives
+    {dashboard field: value as text} from the projection's own summary, `found` being store.read's answer
+    for the hash `parts` (and the first `top` entries of its sorted set)."""
+
+    compose: Callable[[dict], dict[str, str]]
+    parts: tuple[str, ...] = ("summary",)
+    top: int = 0
+
+
+# Beat's two reconciliation runs (hmis/settings/read_side.py CELERY_BEAT_SCHEDULE names them by these values).
 HOURLY, NIGHTLY = "hourly", "nightly"
+# How a projection depends on the calendar (what the midnight task, reports.reage_summaries, does for it):
+# its views hold the date (CURRENT_DATE, or a window the date moves) and are refreshed, or only its Redis
+# summary does ("today", "this month", ages) and is rebuilt from the views as they are.
+VIEWS, SUMMARY = "views", "summary"
 
 
 @dataclass
 class Projection:
+    """One projection, declared once: everything else (registry order, migrations, intervals, the midnight
+    and reconciliation runs, the dashboard) is derived from these fields. docs/how-to-add-a-projection.md"""
+
     name: str
     views: tuple[View, ...]
     sources: tuple[str, ...]  # "app_label.Model" whose saves/deletes dirty this projection
     title: str = ""
-    summary_keys: tuple[str, ...] = field(default=())
     # wants(source, instance, update_fields, created) -> does this change concern the projection? (None:
     # every change does.)
     wants: Callable[[str, object, object, bool], bool] | None = None
     # A projection to refresh right after this one: a history view's recent partner, whose window starts
-    # at the history's last refresh and whose summary reads both (reports/projections/window.py).
+    # at the history's last refresh and whose summary reads both (reports/projections/window.py). The
+    # registry puts this one before it.
     then: str = ""
     # Which of beat's reconciliation runs recomputes it (reports/engine/reconcile.py): HOURLY, or NIGHTLY for
     # those whose live recomputation takes seconds to tens of seconds of the primary at hospital scale.
     reconcile: str = HOURLY
+    # Least seconds between two refreshes started by writes, for the costly ones that need not follow
+    # every write (None: PROJECTION_MIN_INTERVAL_SECONDS); PROJECTION_MIN_INTERVALS overrides it by name.
+    min_interval: float | None = None
+    # VIEWS or SUMMARY when the calendar moves it (see above); "" when it does not.
+    calendar: str = ""
+    # Its numbers on the dashboard, if any.
+    dashboard: DashboardFields | None = None
+    # SQL functions its views call.
+    functions: tuple[Function, ...] = ()
 
     def build_summary(self, cursor) -> dict[str, dict]:
         """{redis key part: {field: value}} computed from the (just refreshed) views. Values are ints/strs."""

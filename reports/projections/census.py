@@ -1,6 +1,6 @@
 """Census: open encounters per department and type (the dashboard's "open encounters")."""
 
-from reports.projections.base import Projection, View, rows
+from reports.projections.base import DashboardFields, Projection, View, rows
 
 OPEN_ENCOUNTERS = View(
     name="reports_open_encounters",
@@ -23,4 +23,10 @@ class Census(Projection):
         return {"summary": summary}
 
 
-PROJECTION = Census(name="census", title="Census", views=(OPEN_ENCOUNTERS,), sources=("clinical.Encounter",))
+PROJECTION = Census(
+    name="census",
+    title="Census",
+    views=(OPEN_ENCOUNTERS,),
+    sources=("clinical.Encounter",),
+    dashboard=DashboardFields(lambda found: {"open_encounters": found["summary"].get("open:total", "0")}),
+)

@@ -6,10 +6,12 @@ every month and is refreshed for changes dated before today, and nightly. `diagn
 those recent months' totals per code (CODES), in order, for "this month's leading codes".
 """
 
+import json
+
 from django.utils import timezone
 
 from reports.projections import window
-from reports.projections.base import NIGHTLY, Projection, View, rows
+from reports.projections.base import NIGHTLY, SUMMARY, VIEWS, DashboardFields, Projection, View, rows
 
 HISTORY_NAME = "diagnosis_history"
 
@@ -94,7 +96,24 @@ def _dated_before_today(source: str, instance, update_fields, created=False) -> 
     return not created  # a renamed department is on every month; a new one on none
 
 
-PROJECTION = DiagnosisTrends(name="diagnosis_trends", title="Diagnosis trends", views=(RECENT, CODES), sources=SOURCES)
+DASHBOARD_TOP = 5
+
+
+def _dashboard(found) -> dict[str, str]:
+    descriptions = found["descriptions"]
+    top = [{"code": c, "count": n, "description": descriptions.get(c, "")} for c, n in found["top"]]
+    return {"top_diagnoses": json.dumps(top)}
+
+
+PROJECTION = DiagnosisTrends(
+    name="diagnosis_trends",
+    title="Diagnosis trends",
+    views=(RECENT, CODES),
+    sources=SOURCES,
+    calendar=SUMMARY,  # this month's leading codes
+    dashboard=DashboardFields(_dashboard, parts=("descriptions",), top=DASHBOARD_TOP),
+    functions=(window.CUTOFF,),
+)
 HISTORY = Projection(
     name=HISTORY_NAME,
     title="Diagnosis trends (history)",
@@ -103,4 +122,7 @@ HISTORY = Projection(
     wants=_dated_before_today,
     then="diagnosis_trends",
     reconcile=NIGHTLY,  # 3 years of diagnoses: ~9 s live at 1.2M
+    min_interval=60,
+    calendar=VIEWS,  # yesterday moves in from the recent view
+    functions=(window.CUTOFF,),
 )

@@ -2,13 +2,15 @@
 and every batch with stock, so "expiring within N days" is answered at query time.
 
 The per-drug view depends on the calendar (what has expired), so it is also refreshed just after midnight.
+Stock levels need not follow each dispense within half a second (the dispense itself reads live stock), and
+under a dispensing pharmacy their refresh (~0.45 s at 20k batches) would otherwise run twice a second.
 """
 
 import datetime
 
 from django.utils import timezone
 
-from reports.projections.base import CHANGES, Increment, Projection, View, cents, rows
+from reports.projections.base import CHANGES, VIEWS, DashboardFields, Increment, Projection, View, cents, rows
 
 STOCK_CHANGES = ("pharmacy.stockbatch", "pharmacy.drug")
 
@@ -97,9 +99,21 @@ class PharmacyStock(Projection):
         return {"summary": summary}
 
 
+def _dashboard(found) -> dict[str, str]:
+    summary = found["summary"]
+    return {
+        "low_stock": summary.get("low_stock", "0"),
+        "expiring_30": summary.get("expiring_30", "0"),
+        "expired_batches": summary.get("expired", "0"),
+    }
+
+
 PROJECTION = PharmacyStock(
     name="pharmacy_stock",
     title="Pharmacy stock",
     views=(DRUGS, BATCHES),
     sources=("pharmacy.StockBatch", "pharmacy.Drug"),
+    min_interval=5,
+    calendar=VIEWS,  # what has expired
+    dashboard=DashboardFields(_dashboard),
 )

@@ -154,4 +154,5 @@ PROJECTION = Projection(
         "clinical.Department",
     ),
     reconcile=NIGHTLY,  # every patient's measures: ~8 s live at 200k patients
+    min_interval=60,  # rescans every encounter, diagnosis, HbA1c and blood pressure
 )

@@ -15,7 +15,7 @@ import datetime as dt
 from django.utils import timezone
 
 from reports.projections import window
-from reports.projections.base import NIGHTLY, Projection, View, cents, rows
+from reports.projections.base import NIGHTLY, SUMMARY, VIEWS, DashboardFields, Projection, View, cents, rows
 
 _DAILY = """
 WITH lines AS (
@@ -196,7 +196,24 @@ def _dated_before_today(source: str, instance, update_fields, created=False) -> 
     return source != "billing.invoiceline" and not created
 
 
-PROJECTION = Revenue(name="revenue", title="Revenue", views=(RECENT,), sources=SOURCES)
+def _dashboard(found) -> dict[str, str]:
+    summary = found["summary"]
+    return {
+        "today_invoiced": summary.get("today:invoiced", "0"),
+        "today_collected": summary.get("today:collected", "0"),
+        "month_invoiced": summary.get("month:invoiced", "0"),
+    }
+
+
+PROJECTION = Revenue(
+    name="revenue",
+    title="Revenue",
+    views=(RECENT,),
+    sources=SOURCES,
+    calendar=SUMMARY,  # today and this month
+    dashboard=DashboardFields(_dashboard),
+    functions=(window.CUTOFF,),
+)
 HISTORY = Projection(
     name=HISTORY_NAME,
     title="Revenue (history)",
@@ -205,4 +222,7 @@ HISTORY = Projection(
     wants=_dated_before_today,
     then="revenue",
     reconcile=NIGHTLY,  # 3 years of lines: ~30 s live at 3M lines
+    min_interval=60,
+    calendar=VIEWS,  # yesterday moves in from the recent view; the monthly view ends before this month
+    functions=(window.CUTOFF,),
 )

@@ -5,7 +5,7 @@ So revenue and diagnosis trends each have two views of the same shape:
 
 - a *history* view holding every day, refreshed only when a change dated before today arrives (a void
   of an old invoice, a back-dated payment, a renamed department), at most once a minute
-  (PROJECTION_MIN_INTERVALS), and each night just after midnight (reports.reage_summaries);
+  (its declared min_interval), and each night just after midnight (calendar=VIEWS, reports.reage_summaries);
 - a *recent* view holding only the days from its history view's last refresh date on: today's writes,
   usually, so it refreshes in milliseconds after every write. (Monthly views start at the first of that
   date's month, so that no month is split between the two.)
@@ -19,16 +19,21 @@ import datetime as dt
 
 from django.utils import timezone
 
+from reports.projections.base import Function
+
 # The cutoff: the day of a history view's last refresh (UTC), or 1970 before its first (then the recent
 # view holds everything). A STABLE function rather than a subquery, so that the planner knows its value
 # when it estimates (a subquery's value is unknown at planning, and a guess of a third of three years of
 # invoices makes it scan them all).
-CUTOFF_FUNCTION_SQL = """
+CUTOFF = Function(
+    signature="reports_cutoff(text)",
+    sql="""
 CREATE OR REPLACE FUNCTION reports_cutoff(projection text) RETURNS date STABLE LANGUAGE sql AS $$
     SELECT COALESCE(max((refreshed_at AT TIME ZONE 'UTC')::date), DATE '1970-01-01')
     FROM reports_projectionstate WHERE name = projection
 $$
-"""
+""",
+)
 
 
 def cutoff_sql(history_projection: str) -> str:
