@@ -11,7 +11,10 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
     # Production (DEBUG off) never runs on the key from the repository, nor on a short one.
-    raise ImproperlyConfigured("Set DJANGO_SECRET_KEY to a long random string (50+ characters) when DEBUG is off.")
+    raise ImproperlyConfigured(
+        "Set DJANGO_SECRET_KEY to a long random string (50+ characters) when DEBUG is off "
+        "(developing? DJANGO_DEBUG=true, or copy .env.example to .env)."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
