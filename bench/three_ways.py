@@ -23,13 +23,13 @@ def _time(fn, runs: int) -> dict:
 
 def measure(runs: int = 30) -> dict:
     results = {}
-    for report, compute in performance.COMPUTE.items():
-        live, view, redis = compute(True, "default"), compute(False, "replica"), performance.redis_answer(report)
+    for report, (compute, redis_answer) in performance.WAYS.items():
+        live, view, redis = compute(True, "default"), compute(False, "replica"), redis_answer()
         ways = {
             "agree": live == view == redis,
             "live_primary": _time(lambda: compute(True, "default"), runs),  # noqa: B023
             "view_standby": _time(lambda: compute(False, "replica"), runs),  # noqa: B023
-            "redis": _time(lambda: performance.redis_answer(report), runs),  # noqa: B023
+            "redis": _time(redis_answer, runs),
         }
         live_ms = ways["live_primary"]["median_ms"]
         ways["view_speedup"] = round(live_ms / ways["view_standby"]["median_ms"], 1)

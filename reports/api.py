@@ -7,9 +7,13 @@ from rest_framework.views import APIView
 
 from core.audit import trail
 from reports import queries
-from reports.catalog import CLINICAL, FINANCIAL, REPORTS, dashboard_for
+from reports.catalog import REPORTS
+from reports.catalog.base import CLINICAL, FINANCIAL
 from reports.filters import PerformanceFilter, valid_args
+from reports.headlines import dashboard_for
 from reports.presenters import plain
+from reports.queries.performance import REPORTS as COMPARED
+from reports.serializers import ReportAnswerSerializer
 
 
 class _ReportPermission(permissions.BasePermission):
@@ -26,7 +30,7 @@ def _errors(form) -> Response:
 
 
 class ReportView(APIView):
-    """GET /api/v1/reports/{slug}/ — the report's answer, with source, refreshed_at and stale_seconds."""
+    """GET /api/v1/reports/{slug}/ — the report's answer: rows, totals, source, fresh_as_of, stale_seconds."""
 
     permission_classes = [_ReportPermission]
     slug = ""
@@ -34,7 +38,7 @@ class ReportView(APIView):
     def needed_permissions(self):
         return [REPORTS[self.slug].permission]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: ReportAnswerSerializer})
     def get(self, request):
         report = REPORTS[self.slug]
         args = valid_args(report.form, request.query_params)
@@ -43,7 +47,7 @@ class ReportView(APIView):
             form.is_valid()
             return _errors(form)
         answer = report.query(**args)
-        trail.read_rows(f"reports.{self.slug}", answer.get("rows", []))  # rows by patient or invoice name patients
+        trail.read_rows(f"reports.{self.slug}", answer["rows"])  # rows by patient or invoice name patients
         return Response(plain(answer))
 
 
@@ -55,7 +59,7 @@ def report_view(slug: str):
         (ReportView,),
         {"slug": slug, "__doc__": f"{report.title}: same filters as the page /reports/{slug}/."},
     )
-    view.get = extend_schema(parameters=fields, responses={200: dict}, summary=report.title)(view.get)
+    view.get = extend_schema(parameters=fields, responses={200: ReportAnswerSerializer}, summary=report.title)(view.get)
     return view.as_view()
 
 
@@ -81,7 +85,7 @@ class PerformanceTestView(APIView):
         return [FINANCIAL]
 
     @extend_schema(
-        parameters=[OpenApiParameter("report", str, enum=["ar-aging", "revenue", "diagnosis-trends"])],
+        parameters=[OpenApiParameter("report", str, enum=list(COMPARED))],
         responses={200: dict},
     )
     def get(self, request):

@@ -1,4 +1,4 @@
-from reports.catalog import REPORTS
+from reports.catalog import visible_to
 
 
 def visible_reports(request):
@@ -6,4 +6,4 @@ def visible_reports(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"reports": []}
-    return {"reports": [r for r in REPORTS.values() if user.has_perm(r.permission)]}
+    return {"reports": visible_to(user)}

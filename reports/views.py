@@ -1,4 +1,10 @@
-"""Report pages: thin — validate the filters, ask reports.queries, render (or stream CSV)."""
+"""Report pages: thin — validate the filters, ask the report's query, render (or stream CSV).
+
+Every report is drawn by the same template from what its module declares (reports/catalog/).
+"""
+
+from typing import NamedTuple
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -9,14 +15,34 @@ from django.shortcuts import render
 from core.audit import trail
 from core.audit.models import AuditEvent
 from core.csv_export import csv_download
-from reports.catalog import REPORTS, dashboard_for
-from reports.presenters import charts, drill_links
+from reports.catalog import REPORTS
+from reports.catalog.base import Report
+from reports.headlines import dashboard_for
 
 
-def csv_response(report, answer: dict, args: dict) -> StreamingHttpResponse:
+def csv_response(report: Report, answer: dict, args: dict) -> StreamingHttpResponse:
     columns = report.columns(answer)
     rows = ([row.get(c.key) for c in columns] for row in report.csv_rows(answer, args))
     return csv_download(report.slug, [c.label for c in columns], rows)
+
+
+class TableRow(NamedTuple):
+    cells: dict  # the answer's row
+    link: str | None  # its drill-down: this page's query string with the report's filters for it
+    css: str
+
+
+def _table(report: Report, answer: dict, params: dict) -> list[TableRow]:
+    table = []
+    for row in answer["rows"]:
+        drill = report.link(answer, row) if report.link else None
+        link = "?" + urlencode({k: v for k, v in {**params, **drill}.items() if v not in (None, "")}) if drill else None
+        table.append(TableRow(row, link, report.row_class(row) if report.row_class else ""))
+    return table
+
+
+def _stale(answer: dict) -> bool:
+    return (answer.get("stale_seconds") or 0) > settings.REPORT_STALE_WARNING_SECONDS
 
 
 @login_required
@@ -36,17 +62,16 @@ def report_page(request, slug: str):
         query = "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "format")
         trail.add([trail.event(AuditEvent.Action.EXPORT, f"reports.{slug}", detail=query)])
         return csv_response(report, answer, args)
-    trail.read_rows(f"reports.{slug}", answer.get("rows", []))
+    trail.read_rows(f"reports.{slug}", answer["rows"])
     params = {k: v for k, v in request.GET.items() if k != "format"}
-    rows = drill_links(answer, params) if slug == "ar-aging" else answer.get("rows", answer.get("drugs", []))
     context.update(
         {
             "answer": answer,
             "columns": report.columns(answer),
-            "rows": rows,
-            "totals": answer.get("totals") if slug in ("ar-aging", "revenue") else None,
-            "charts": charts(slug, answer),
-            "stale": (answer.get("stale_seconds") or 0) > settings.REPORT_STALE_WARNING_SECONDS,
+            "rows": _table(report, answer, params),
+            "totals": answer["totals"] if report.totals_row else None,
+            "charts": report.charts(answer),
+            "stale": _stale(answer),
             "csv_query": "?" + "&".join(f"{k}={v}" for k, v in {**params, "format": "csv"}.items()),
         }
     )
@@ -57,5 +82,5 @@ def report_page(request, slug: str):
 def dashboard_page(request):
     context = {"dashboard": dashboard_for(request.user)}
     if context["dashboard"]:
-        context["stale"] = (context["dashboard"].get("stale_seconds") or 0) > settings.REPORT_STALE_WARNING_SECONDS
+        context["stale"] = _stale(context["dashboard"])
     return render(request, "reports/dashboard.html", context)

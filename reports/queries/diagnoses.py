@@ -46,7 +46,8 @@ def diagnosis_trends(
             f"SELECT DISTINCT department_id AS id, department_name AS name FROM {source} ORDER BY 2",
             params,
         )
-        return {"rows": leaders, "series": series, "total": total["diagnoses"], "departments": departments}
+        totals = {"diagnoses": total["diagnoses"]}  # every code's, not only the leaders in the rows
+        return {"rows": leaders, "totals": totals, "series": series, "departments": departments}
 
     header = {
         "start": start.isoformat(),

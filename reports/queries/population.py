@@ -68,7 +68,7 @@ def population_health(
             table = [_with_rates(r) for r in found]
         else:
             table = series
-        return {"series": series, "rows": table}
+        return {"series": series, "rows": table, "totals": None}
 
     header = {
         "start": start.isoformat(),

@@ -46,6 +46,6 @@ def pharmacy_stock(*, within_days: int = 90) -> dict:
                 for w in WINDOWS
             },
         }
-        return {"drugs": drugs, "batches": batches, "totals": totals}
+        return {"rows": drugs, "batches": batches, "totals": totals}
 
     return {"as_of": today.isoformat(), "within_days": within_days, **from_view("pharmacy_stock", query)}

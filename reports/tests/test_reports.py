@@ -11,6 +11,8 @@ from django.utils import timezone
 from billing import commands as billing
 from clinical import commands as clinical
 from pharmacy import commands as pharmacy
+from reports.catalog import REPORTS
+from reports.catalog.base import ANSWER_KEYS
 from reports.engine import refresh
 from reports.projections import REGISTRY
 from tests.support.factories.billing import PayerFactory, ServiceFactory
@@ -136,9 +138,23 @@ def test_diagnosis_trends_and_pharmacy_stock(viewer, hospital):
     assert trends["rows"][0]["chapter_title"].startswith("Diseases of the circulatory system")
     stock = viewer.get("/api/v1/reports/pharmacy-stock/").json()
     assert stock["totals"]["low_stock"] == 1 and stock["totals"]["expiring_30"] == 1
-    assert stock["drugs"][0]["below_reorder"] is True
+    assert stock["rows"][0]["below_reorder"] is True
     page = viewer.get("/reports/pharmacy-stock/")
     assert "Paracetamol" in page.content.decode()
+
+
+@on_stack
+def test_every_report_answers_in_one_shape_on_its_page_api_and_csv(viewer, hospital):
+    for slug, report in REPORTS.items():
+        body = viewer.get(f"/api/v1/reports/{slug}/").json()
+        assert set(ANSWER_KEYS) <= set(body), (slug, sorted(body))
+        assert isinstance(body["rows"], list) and body["rows"], slug  # the hospital has something for each
+        assert body["totals"] is None or isinstance(body["totals"], dict), slug
+        assert body["source"] in ("redis", "materialized_view") and body["fresh_as_of"], slug
+        assert viewer.get(f"/reports/{slug}/").status_code == 200, slug
+        export = viewer.get(f"/reports/{slug}/", {"format": "csv"})
+        table = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+        assert len(table) == 1 + len(body["rows"]) + bool(report.totals_row), slug
 
 
 @on_stack

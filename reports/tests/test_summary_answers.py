@@ -56,24 +56,25 @@ def test_valid_filter_arguments_are_kept_per_parameters_and_day(monkeypatch):
     from django.http import QueryDict
 
     from reports import filters
+    from reports.catalog.ar_aging import Filter
 
     built = []
-    original_init = filters.ArAgingFilter.__init__
+    original_init = Filter.__init__
 
     def counting_init(self, *args, **kwargs):
         built.append(1)
         original_init(self, *args, **kwargs)
 
-    monkeypatch.setattr(filters.ArAgingFilter, "__init__", counting_init)
+    monkeypatch.setattr(Filter, "__init__", counting_init)
     filters._valid.clear()
     with time_machine.travel("2026-03-02 08:00 +0000", tick=False) as clock:
-        first = filters.valid_args(filters.ArAgingFilter, QueryDict("group_by=patient"))
-        again = filters.valid_args(filters.ArAgingFilter, QueryDict("group_by=patient"))
+        first = filters.valid_args(Filter, QueryDict("group_by=patient"))
+        again = filters.valid_args(Filter, QueryDict("group_by=patient"))
         assert first == again and first["as_of"] == datetime.date(2026, 3, 2) and first["group_by"] == "patient"
         assert len(built) == 1
-        assert filters.valid_args(filters.ArAgingFilter, QueryDict("ranges=90,30")) is None
-        assert filters.valid_args(filters.ArAgingFilter, QueryDict("ranges=90,30")) is None  # never kept
+        assert filters.valid_args(Filter, QueryDict("ranges=90,30")) is None
+        assert filters.valid_args(Filter, QueryDict("ranges=90,30")) is None  # never kept
         clock.move_to("2026-03-03 08:00 +0000")
-        next_day = filters.valid_args(filters.ArAgingFilter, QueryDict("group_by=patient"))
+        next_day = filters.valid_args(Filter, QueryDict("group_by=patient"))
         assert next_day["as_of"] == datetime.date(2026, 3, 3)
     assert len(built) == 4

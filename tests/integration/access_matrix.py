@@ -3,9 +3,23 @@
 The table is the specification; tests/integration/test_access.py proves the running app matches it, role by
 role, and that it lists every route in the URL conf. docs/access-matrix.md is rendered from it:
     .venv/bin/python tests/integration/access_matrix.py > docs/access-matrix.md
+Each report's page, export and API rows come from the report registry and the roles its permission names.
 """
 
+import os
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
+
+if __name__ == "__main__":  # rendering the doc: Django first, as the report registry imports models
+    import django
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hmis.settings.test")
+    django.setup()
+
+from reports.catalog import REPORTS
+from reports.catalog.base import CLINICAL, FINANCIAL
 
 ROLES = ("clinician", "nurse", "front_desk", "billing_clerk", "pharmacist", "report_viewer", "admin")
 C, N, F, B, P, R, A = ROLES
@@ -42,6 +56,30 @@ PATIENT_VIEWERS = {C, N, F, B, P, A}
 CLINICAL_READERS = {C, N, A}
 FINANCIAL_REPORTS = {B, R, A}
 CLINICAL_REPORTS = {C, P, R, A}
+# Who may open a report follows from the permission its module names.
+REPORT_READERS = {FINANCIAL: FINANCIAL_REPORTS, CLINICAL: CLINICAL_REPORTS}
+
+
+def _naming_patients(report) -> str:
+    """The filters that make a report list patients (group_by=patient, where the report offers it), so that
+    a refusal is proven to show no patient."""
+    group_by = report.form.base_fields.get("group_by")
+    return "group_by=patient" if group_by is not None and "patient" in dict(group_by.choices) else ""
+
+
+def _report_endpoints() -> tuple[list, list, list]:
+    """Every report's API, page and CSV export, for the roles its permission names."""
+    apis, pages, exports = [], [], []
+    for report in REPORTS.values():
+        readers, patients = REPORT_READERS[report.permission], _naming_patients(report)
+        csv = f"{patients}&format=csv" if patients else "format=csv"
+        apis.append(api("GET", f"report-{report.slug}", readers))
+        pages.append(page("GET", "reports:report", readers, slug=report.slug, query=patients))
+        exports.append(page("GET", "reports:report", readers, slug=report.slug, query=csv))
+    return apis, pages, exports
+
+
+REPORT_APIS, REPORT_PAGES, REPORT_EXPORTS = _report_endpoints()
 
 ENDPOINTS = [
     # --- API (integrators: Api-Key; staff sessions get the same answers) ---
@@ -103,11 +141,7 @@ ENDPOINTS = [
     api("GET", "dispense-detail", {C, N, P, A}, pk="dispense"),
     api("GET", "report-dashboard", {C, B, P, R, A}),
     api("GET", "report-performance-test", FINANCIAL_REPORTS),
-    api("GET", "report-ar-aging", FINANCIAL_REPORTS),
-    api("GET", "report-revenue", FINANCIAL_REPORTS),
-    api("GET", "report-diagnosis-trends", CLINICAL_REPORTS),
-    api("GET", "report-pharmacy-stock", CLINICAL_REPORTS),
-    api("GET", "report-population-health", CLINICAL_REPORTS),
+    *REPORT_APIS,
     api("GET", "api-root", STAFF),
     api("GET", "schema", EVERYONE),
     api("GET", "api-docs", EVERYONE),
@@ -138,17 +172,9 @@ ENDPOINTS = [
     page("GET", "pharmacy:dispense", {P, A}, prescription_id="prescription"),
     page("GET", "pharmacy:receive", {P, A}),
     page("GET", "pharmacy:adjust", {P, A}, batch_id="batch"),
-    page("GET", "reports:report", FINANCIAL_REPORTS, slug="ar-aging", query="group_by=patient"),
-    page("GET", "reports:report", FINANCIAL_REPORTS, slug="revenue"),
-    page("GET", "reports:report", CLINICAL_REPORTS, slug="diagnosis-trends"),
-    page("GET", "reports:report", CLINICAL_REPORTS, slug="pharmacy-stock"),
-    page("GET", "reports:report", CLINICAL_REPORTS, slug="population-health"),
+    *REPORT_PAGES,
     # --- Exports ---
-    page("GET", "reports:report", FINANCIAL_REPORTS, slug="ar-aging", query="group_by=patient&format=csv"),
-    page("GET", "reports:report", FINANCIAL_REPORTS, slug="revenue", query="format=csv"),
-    page("GET", "reports:report", CLINICAL_REPORTS, slug="diagnosis-trends", query="format=csv"),
-    page("GET", "reports:report", CLINICAL_REPORTS, slug="pharmacy-stock", query="format=csv"),
-    page("GET", "reports:report", CLINICAL_REPORTS, slug="population-health", query="format=csv"),
+    *REPORT_EXPORTS,
 ]
 
 # Sign-in plumbing (login, logout, password change/reset) is the same for every role and not in the table.

@@ -1,0 +1,64 @@
+"""What a report module declares, and the one shape every report's answer has.
+
+An answer (what a report's query returns, and what GET /api/v1/reports/{slug}/ sends) is a dict with
+    rows           the table: one dict per row, the same keys as the report's columns (and ids for links)
+    totals         the table's totals (a dict), or None when the report has none
+    source, database, refreshed_at, fresh_as_of, stale_seconds
+                   where it was read and how fresh it is (reports/queries/common.py)
+beside the filters it was asked with (as_of, start, end, group_by, ...) and what the report's charts or
+template parts need (series, batches, ...).
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django import forms
+
+FINANCIAL = "reports.view_financial_reports"
+CLINICAL = "reports.view_clinical_reports"
+
+ANSWER_KEYS = ("rows", "totals", "source", "database", "refreshed_at", "fresh_as_of", "stale_seconds")
+
+# Column kinds (CSS classes of the page's cells): text, int, money, rate.
+MONEY = "money"
+# Chart colours, in the order a report's datasets take them.
+PALETTE = ["#0b5cad", "#2e8540", "#e6a700", "#d9534f", "#7b3fa0", "#17a2b8", "#6c757d", "#fd7e14", "#20c997", "#343a40"]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report: pages (/reports/{slug}/), the API (/api/v1/reports/{slug}/) and the CSV export all read
+    it, so they validate alike and show the same numbers."""
+
+    slug: str
+    title: str
+    permission: str
+    menu_position: int  # where the report sits in the navigation, smallest first
+    form: type[forms.Form]  # the filters; form.query_args() are the query's keyword arguments
+    query: Callable[..., dict]  # the answer, in the shape above (a reports.queries function, or its own)
+    columns: Callable[[dict], list[Column]]  # the table's columns for an answer
+    charts: Callable[[dict], list[dict]]  # chart specs for an answer, drawn by static/js/charts.js
+    # When the totals are the columns' sums: they are the table's last row, on the page and in the CSV,
+    # where these keys (those naming a row) read TOTAL. Empty: no totals row.
+    totals_row: tuple[str, ...] = ()
+    # The CSV's rows when they should not come from the answer: called with the query's arguments, so a
+    # large export is streamed from the database rather than held in memory.
+    stream_rows: Callable[..., Iterable[dict]] | None = None
+    # A row's drill-down: the filters that show what lies beneath it (None: the row links nowhere).
+    link: Callable[[dict, dict], dict | None] | None = None  # (answer, row) -> filters
+    row_class: Callable[[dict], str] | None = None  # a row's CSS class (e.g. "low" for low stock)
+    summary_template: str | None = None  # a template part shown above the charts
+    details_template: str | None = None  # a template part shown below the table
+
+    def csv_rows(self, answer: dict, args: dict) -> Iterable[dict]:
+        """The export's rows: the table (streamed when the report says so), then its totals."""
+        yield from self.stream_rows(**args) if self.stream_rows else answer["rows"]
+        if self.totals_row:
+            yield {**answer["totals"], **dict.fromkeys(self.totals_row, "TOTAL")}

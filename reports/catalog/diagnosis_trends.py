@@ -1,0 +1,70 @@
+"""Diagnosis trends: the leading ICD-10-CM codes over a date range, per month or quarter, by department."""
+
+from django import forms
+
+from reports import queries
+from reports.catalog.base import CLINICAL, PALETTE, Column, Report
+from reports.filters import DateRange
+from reports.queries.diagnoses import PERIODS
+
+COLUMNS = [
+    Column("code", "Code"),
+    Column("description", "Description"),
+    Column("block", "Block"),
+    Column("chapter_title", "Chapter"),
+    Column("diagnoses", "Diagnoses", "int"),
+]
+
+
+class Filter(DateRange):
+    period = forms.ChoiceField(choices=[(p, p.title()) for p in PERIODS], required=False)
+    department = forms.IntegerField(required=False, min_value=1)
+    top = forms.IntegerField(required=False, min_value=1, max_value=50)
+    default_days = 365
+
+    def query_args(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "start": d["start"],
+            "end": d["end"],
+            "period": d.get("period") or "month",
+            "department_id": d.get("department"),
+            "top": d.get("top") or 10,
+        }
+
+
+def columns(answer: dict) -> list[Column]:
+    return COLUMNS
+
+
+def charts(answer: dict) -> list[dict]:
+    periods = sorted({s["period"] for s in answer["series"]})
+    counts = {(s["period"], s["code"]): s["diagnoses"] for s in answer["series"]}
+    return [
+        {
+            "id": "top-codes",
+            "title": f"Top codes per {answer['period']}",
+            "type": "line",
+            "labels": [p.isoformat() for p in periods],
+            "datasets": [
+                {
+                    "label": r["code"],
+                    "data": [counts.get((p, r["code"]), 0) for p in periods],
+                    "color": PALETTE[i % len(PALETTE)],
+                }
+                for i, r in enumerate(answer["rows"])
+            ],
+        }
+    ]
+
+
+REPORT = Report(
+    slug="diagnosis-trends",
+    title="Diagnosis trends",
+    permission=CLINICAL,
+    menu_position=30,
+    form=Filter,
+    query=queries.diagnosis_trends,
+    columns=columns,
+    charts=charts,
+)
