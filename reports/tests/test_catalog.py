@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from reports import catalog
 from reports.catalog import REPORTS, visible_to
-from reports.catalog.base import CLINICAL, FINANCIAL
+from reports.catalog.base import ANSWER_KEYS, CLINICAL, FINANCIAL
 
 
 def test_every_module_of_the_catalog_is_a_report_named_after_its_slug_in_menu_order():
@@ -56,3 +56,16 @@ def test_ar_aging_exports_stream_their_rows_from_the_database_not_from_the_answe
     assert asked == [args]
     assert rows[0] == {"payer_id": 7}
     assert rows[1]["payer_name"] == rows[1]["patient_name"] == rows[1]["number"] == "TOTAL"
+
+
+def test_the_api_describes_each_report_with_its_own_title_filters_and_the_answer_shape():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for slug, report in REPORTS.items():
+        operation = schema["paths"][f"/api/v1/reports/{slug}/"]["get"]
+        assert operation["summary"] == report.title
+        assert {p["name"] for p in operation["parameters"]} == set(report.form.base_fields)
+        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert answer == {"$ref": "#/components/schemas/ReportAnswer"}
+    assert set(ANSWER_KEYS) == set(schema["components"]["schemas"]["ReportAnswer"]["required"])
