@@ -6,7 +6,6 @@ Every report is drawn by the same template from what its module declares (report
 from typing import NamedTuple
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
@@ -17,6 +16,7 @@ from core.audit.models import AuditEvent
 from core.csv_export import csv_download
 from reports.catalog import REPORTS
 from reports.catalog.base import Report
+from reports.engine import freshness
 from reports.headlines import dashboard_for
 
 
@@ -39,10 +39,6 @@ def _table(report: Report, answer: dict, params: dict) -> list[TableRow]:
         link = "?" + urlencode({k: v for k, v in {**params, **drill}.items() if v not in (None, "")}) if drill else None
         table.append(TableRow(row, link, report.row_class(row) if report.row_class else ""))
     return table
-
-
-def _stale(answer: dict) -> bool:
-    return (answer.get("stale_seconds") or 0) > settings.REPORT_STALE_WARNING_SECONDS
 
 
 @login_required
@@ -71,7 +67,7 @@ def report_page(request, slug: str):
             "rows": _table(report, answer, params),
             "totals": answer["totals"] if report.totals_row else None,
             "charts": report.charts(answer),
-            "stale": _stale(answer),
+            "stale": freshness.warn(answer),
             "csv_query": "?" + "&".join(f"{k}={v}" for k, v in {**params, "format": "csv"}.items()),
         }
     )
@@ -80,7 +76,6 @@ def report_page(request, slug: str):
 
 @login_required
 def dashboard_page(request):
-    context = {"dashboard": dashboard_for(request.user)}
-    if context["dashboard"]:
-        context["stale"] = _stale(context["dashboard"])
+    dashboard = dashboard_for(request.user)
+    context = {"dashboard": dashboard, "stale": freshness.warn(dashboard)}
     return render(request, "reports/dashboard.html", context)
