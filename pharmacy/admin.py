@@ -1,8 +1,8 @@
-from django import forms
 from django.contrib import admin
 
 from core.admin import CommandAdmin, ReadOnlyAdmin, changed, command_action
 from pharmacy import commands, queries
+from pharmacy.forms import AdjustForm, DispenseForm
 from pharmacy.models import Dispense, DispenseAllocation, Drug, Prescription, StockBatch, StockMovement
 
 
@@ -35,12 +35,6 @@ class MovementInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
-
-
-class AdjustForm(forms.Form):
-    quantity_change = forms.IntegerField(help_text="Negative to remove units, positive to add.")
-    reason = forms.ChoiceField(choices=StockMovement.Reason.choices)
-    note = forms.CharField(max_length=200, required=False)
 
 
 @admin.register(StockBatch)
@@ -107,13 +101,6 @@ class StockMovementAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     search_fields = ["batch__lot_number", "batch__drug__generic_name"]
     list_select_related = ["batch__drug", "created_by"]
-
-
-class DispenseForm(forms.Form):
-    quantity = forms.IntegerField(min_value=1, required=False, help_text="Empty: what remains on the prescription.")
-    allergy_override_reason = forms.CharField(
-        max_length=300, required=False, help_text="Only when the patient has a matching allergy."
-    )
 
 
 @admin.register(Prescription)

@@ -7,10 +7,11 @@ under a dispensing pharmacy their refresh (~0.45 s at 20k batches) would otherwi
 """
 
 import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
-from reports.projections.base import CHANGES, VIEWS, DashboardFields, Increment, Projection, View, cents, rows
+from reports.projections.base import CENT, CHANGES, VIEWS, DashboardFields, Increment, Projection, View, cents, rows
 
 STOCK_CHANGES = ("pharmacy.stockbatch", "pharmacy.drug")
 
@@ -71,31 +72,37 @@ UNION SELECT b.id FROM changes c JOIN pharmacy_stockbatch b ON b.drug_id = c.id 
 EXPIRY_WINDOWS = (30, 60, 90)
 
 
+def stock_totals(cursor) -> dict:
+    """Today's stock headline from the views: drugs below their reorder level, stock value (Decimal), drugs
+    holding expired units, expired batches and batches expiring within each window. The Redis summary and
+    the answer read straight from the views both come from here."""
+    today = timezone.localdate()
+    (drugs,) = rows(
+        cursor,
+        f"""SELECT count(*) FILTER (WHERE below_reorder) AS low_stock, COALESCE(sum(stock_value), 0) AS value,
+                   count(*) FILTER (WHERE expired_on_hand > 0) AS drugs_with_expired
+            FROM {DRUGS.name}""",
+    )
+    windows = ", ".join(
+        f"count(*) FILTER (WHERE expiry_date BETWEEN %(today)s AND %(d{n})s) AS expiring_{n}" for n in EXPIRY_WINDOWS
+    )
+    (expiring,) = rows(
+        cursor,
+        f"SELECT count(*) FILTER (WHERE expiry_date < %(today)s) AS expired, {windows} FROM {BATCHES.name}",
+        {"today": today, **{f"d{n}": today + datetime.timedelta(days=n) for n in EXPIRY_WINDOWS}},
+    )
+    return {
+        "low_stock": int(drugs["low_stock"]),
+        "stock_value": Decimal(drugs["value"]).quantize(CENT),
+        "drugs_with_expired": int(drugs["drugs_with_expired"]),
+        **{name: int(value) for name, value in expiring.items()},
+    }
+
+
 class PharmacyStock(Projection):
     def build_summary(self, cursor) -> dict[str, dict]:
-        today = timezone.localdate()
-        (drugs,) = rows(
-            cursor,
-            f"""SELECT count(*) FILTER (WHERE below_reorder) AS low_stock, COALESCE(sum(stock_value), 0) AS value,
-                       count(*) FILTER (WHERE expired_on_hand > 0) AS drugs_with_expired
-                FROM {DRUGS.name}""",
-        )
-        summary = {
-            "low_stock": int(drugs["low_stock"]),
-            "stock_value": cents(drugs["value"]),
-            "drugs_with_expired": int(drugs["drugs_with_expired"]),
-            "day": today.isoformat(),
-        }
-        windows = ", ".join(
-            f"count(*) FILTER (WHERE expiry_date BETWEEN %(today)s AND %(d{n})s) AS expiring_{n}"
-            for n in EXPIRY_WINDOWS
-        )
-        (expiring,) = rows(
-            cursor,
-            f"SELECT count(*) FILTER (WHERE expiry_date < %(today)s) AS expired, {windows} FROM {BATCHES.name}",
-            {"today": today, **{f"d{n}": today + datetime.timedelta(days=n) for n in EXPIRY_WINDOWS}},
-        )
-        summary.update({name: int(value) for name, value in expiring.items()})
+        totals = stock_totals(cursor)
+        summary = {**totals, "stock_value": cents(totals["stock_value"]), "day": timezone.localdate().isoformat()}
         return {"summary": summary}
 
 

@@ -12,7 +12,7 @@ from reports.engine.freshness import combined, summary_usable
 from reports.projections import DASHBOARD
 from reports.projections.base import from_cents, rows
 from reports.projections.diagnosis_trends import month_top_sql
-from reports.projections.pharmacy_stock import BATCHES, DRUGS
+from reports.projections.pharmacy_stock import stock_totals
 from reports.projections.revenue import TOTALS_SQL
 from reports.queries.ar import ar_aging
 from reports.queries.common import freshness, from_redis, from_summary, from_view
@@ -68,31 +68,7 @@ def pharmacy_stock_summary() -> dict:
 
     if found := from_summary("pharmacy_stock", ("summary",), totals):
         return from_redis(*found)
-    today = timezone.localdate()
-
-    def query(cursor):
-        (drugs,) = rows(
-            cursor,
-            f"SELECT count(*) FILTER (WHERE below_reorder) AS low_stock, COALESCE(sum(stock_value), 0) AS stock_value "
-            f"FROM {DRUGS.name}",
-        )
-        (batches,) = rows(
-            cursor,
-            f"""SELECT count(*) FILTER (WHERE expiry_date < %(t)s) AS expired,
-                       count(*) FILTER (WHERE expiry_date BETWEEN %(t)s AND %(t)s + 30) AS expiring_30,
-                       count(*) FILTER (WHERE expiry_date BETWEEN %(t)s AND %(t)s + 60) AS expiring_60,
-                       count(*) FILTER (WHERE expiry_date BETWEEN %(t)s AND %(t)s + 90) AS expiring_90
-                FROM {BATCHES.name}""",
-            {"t": today},
-        )
-        totals = {
-            "low_stock": int(drugs["low_stock"]),
-            "stock_value": Decimal(drugs["stock_value"]).quantize(Decimal("0.01")),
-        }
-        totals.update({k: int(v) for k, v in batches.items()})
-        return {"totals": totals}
-
-    return from_view("pharmacy_stock", query)
+    return from_view("pharmacy_stock", lambda cursor: {"totals": stock_totals(cursor)})
 
 
 def dashboard() -> dict:

@@ -144,6 +144,18 @@ def test_diagnosis_trends_and_pharmacy_stock(viewer, hospital):
 
 
 @on_stack
+def test_the_stock_headline_is_the_same_from_redis_and_from_the_views(hospital):
+    from reports.engine import store
+    from reports.queries.summaries import pharmacy_stock_summary
+
+    from_redis = pharmacy_stock_summary()
+    store.redis().delete("hmis:proj:pharmacy_stock:meta")  # Redis lost its summary: the views answer
+    from_views = pharmacy_stock_summary()
+    assert (from_redis["source"], from_views["source"]) == ("redis", "materialized_view")
+    assert from_redis["totals"] == from_views["totals"] and from_views["totals"]["low_stock"] == 1
+
+
+@on_stack
 def test_every_report_answers_in_one_shape_on_its_page_api_and_csv(viewer, hospital):
     for slug, report in REPORTS.items():
         body = viewer.get(f"/api/v1/reports/{slug}/").json()
