@@ -65,7 +65,7 @@ browser:
 bench: venv
 	stack/stack.sh up
 	command -v wrk >/dev/null || (test "$$(id -u)" = 0 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
-	$(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 # ruff (lint and format) and import-linter (the layers of ../shared/DESIGN.md; contracts in .importlinter).
