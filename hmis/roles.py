@@ -62,4 +62,6 @@ EXTRA: dict[str, tuple[str, ...]] = {
     "billing_clerk": ("reports.view_financial_reports",),
     "clinician": ("reports.view_clinical_reports",),
     "pharmacist": ("reports.view_clinical_reports",),
+    # The performance test aggregates the whole ledger on the primary (seconds at hospital scale): admins only.
+    "admin": ("reports.run_performance_test",),
 }

@@ -31,6 +31,7 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewS
     @action(detail=False, methods=["get"])
     def stock(self, request):
         drugs = queries.low_stock() if request.query_params.get("low") == "true" else queries.stock_levels()
+        drugs = self.filter_queryset(drugs)  # the code, form and active filters the list takes
         page = self.paginate_queryset(drugs.order_by("generic_name", "id"))
         return self.get_paginated_response(s.StockLevelOutput(page, many=True).data)
 

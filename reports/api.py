@@ -1,14 +1,18 @@
 """Report endpoints: the same filters, queries and numbers as the pages, as JSON."""
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from core import keys
+from core.api.throttling import PerClientThrottle
 from core.audit import trail
 from reports import queries
 from reports.catalog import REPORTS
-from reports.catalog.base import CLINICAL, FINANCIAL
+from reports.catalog.base import CLINICAL, FINANCIAL, PERFORMANCE_TEST
 from reports.filters import PerformanceFilter, valid_args
 from reports.headlines import dashboard_for
 from reports.presenters import plain
@@ -79,13 +83,27 @@ class DashboardView(APIView):
         return Response(plain(dashboard_for(request.user)))
 
 
+class PerformanceTestThrottle(SimpleRateThrottle):
+    """One budget for everybody (PERFORMANCE_TEST_RATE): each run aggregates the ledger on the primary."""
+
+    def get_rate(self):
+        return settings.PERFORMANCE_TEST_RATE
+
+    def get_cache_key(self, request, view):
+        return f"{keys.THROTTLE}:performance-test"
+
+
 class PerformanceTestView(APIView):
-    """GET /api/v1/reports/performance-test/?report=ar-aging — live on the primary vs view vs Redis."""
+    """GET /api/v1/reports/performance-test/?report=ar-aging — live on the primary vs view vs Redis.
+
+    Admins only, a few runs a minute for the whole hospital, and the live aggregate stops after
+    PERFORMANCE_TEST_TIMEOUT_SECONDS (its result then says it timed out)."""
 
     permission_classes = [_ReportPermission]
+    throttle_classes = [PerClientThrottle, PerformanceTestThrottle]
 
     def needed_permissions(self):
-        return [FINANCIAL]
+        return [PERFORMANCE_TEST]
 
     @extend_schema(
         parameters=[OpenApiParameter("report", str, enum=list(COMPARED))],

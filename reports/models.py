@@ -20,6 +20,7 @@ class ProjectionState(models.Model):
         permissions = [
             ("view_financial_reports", "Can view financial reports (AR aging, revenue)"),
             ("view_clinical_reports", "Can view clinical and stock reports (diagnoses, pharmacy stock)"),
+            ("run_performance_test", "Can run the performance test (a live aggregate on the primary)"),
         ]
 
     def __str__(self):

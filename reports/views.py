@@ -20,9 +20,10 @@ from reports.engine import freshness
 from reports.headlines import dashboard_for
 
 
-def csv_response(report: Report, answer: dict, args: dict) -> StreamingHttpResponse:
+def csv_response(report: Report, answer: dict, args: dict, query: str) -> StreamingHttpResponse:
     columns = report.columns(answer)
-    rows = ([row.get(c.key) for c in columns] for row in report.csv_rows(answer, args))
+    sent = trail.exported_rows(f"reports.{report.slug}", report.csv_rows(answer, args), detail=query)
+    rows = ([row.get(c.key) for c in columns] for row in sent)
     return csv_download(report.slug, [c.label for c in columns], rows)
 
 
@@ -57,7 +58,7 @@ def report_page(request, slug: str):
     if request.GET.get("format") == "csv":
         query = "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "format")
         trail.add([trail.event(AuditEvent.Action.EXPORT, f"reports.{slug}", detail=query)])
-        return csv_response(report, answer, args)
+        return csv_response(report, answer, args, query)  # and one event per patient it names
     trail.read_rows(f"reports.{slug}", answer["rows"])
     params = {k: v for k, v in request.GET.items() if k != "format"}
     context.update(

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from rest_framework import authentication, exceptions
 
+from core.api.throttling import count_invalid_key, refuse_if_guessing
 from core.models import KEY_PREFIX_LENGTH, ApiClient
 from core.routing import positions, state
 
@@ -20,10 +21,13 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if scheme != KEYWORD:
             return None
         key = key.strip()
+        refuse_if_guessing(request)
         if len(key) <= KEY_PREFIX_LENGTH:
+            count_invalid_key(request)
             raise exceptions.AuthenticationFailed("Malformed API key.")
         client = self._find(key[:KEY_PREFIX_LENGTH])
         if client is None or not client.matches(key) or not client.active or not client.user.is_active:
+            count_invalid_key(request)
             raise exceptions.AuthenticationFailed("Invalid or inactive API key.")
         # Read-your-writes for integrators does not depend on cookies: the position of this client's last
         # write is kept in Redis under its identity (see core.routing.middleware).

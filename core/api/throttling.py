@@ -16,6 +16,7 @@ import time
 
 from django.conf import settings
 from django_redis import get_redis_connection
+from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from core import keys
@@ -71,3 +72,37 @@ class PerClientThrottle(BaseThrottle):
 
     def wait(self):
         return self._wait
+
+
+# Invalid API keys: counted per address before any client is known (authentication runs before DRF's
+# throttles, so a guessed key would otherwise never be counted, and each guess costs a database lookup).
+FAILED_KEYS_PREFIX = f"{keys.THROTTLE}:bad-key"
+
+
+def _failed_key_window(request) -> tuple[str, int, int]:
+    limit, period = SimpleRateThrottle.parse_rate(None, settings.API_KEY_FAILURE_RATE)
+    window = int(time.time() // period)
+    return f"{FAILED_KEYS_PREFIX}:{BaseThrottle().get_ident(request)}:{window}", limit, period
+
+
+def refuse_if_guessing(request) -> None:
+    """Raise Throttled (429, Retry-After) when this address sent API_KEY_FAILURE_RATE invalid keys."""
+    key, limit, period = _failed_key_window(request)
+    try:
+        failures = int(get_redis_connection("default").get(key) or 0)
+    except Exception:  # noqa: BLE001 (Redis down: not counted, as above)
+        return
+    if failures >= limit:
+        log.warning("API key refused unchecked: %s invalid keys from this address", failures)
+        raise Throttled(wait=max(1.0, (int(time.time() // period) + 1) * period - time.time()))
+
+
+def count_invalid_key(request) -> None:
+    key, _, period = _failed_key_window(request)
+    try:
+        pipe = get_redis_connection("default").pipeline()
+        pipe.incr(key)
+        pipe.expire(key, period + 1)
+        pipe.execute()
+    except Exception:  # noqa: BLE001
+        log.warning("invalid API key not counted: Redis unavailable")

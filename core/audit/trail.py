@@ -8,6 +8,7 @@ the writing transaction.
 
 import re
 import uuid
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -111,3 +112,41 @@ def add(events: list[AuditEvent]) -> None:
         context.pending.extend(events)
     elif events:
         AuditEvent.objects.using("default").bulk_create(events)
+
+
+EXPORT_FLUSH = 1000  # patients per insert while an export streams
+
+
+def exported_rows(model: str, rows: Iterable[dict], *, detail: str = "") -> Iterator[dict]:
+    """Yield an export's rows and record one EXPORT event per patient they name, as they are sent.
+
+    Exports stream after the view has returned (the request's context is gone by then), so the actor, address
+    and request id are taken now, when this is called; the events are inserted every EXPORT_FLUSH patients
+    and when the stream ends or is abandoned: the trail holds every patient whose rows left, even from an
+    interrupted download."""
+    stamp = event(AuditEvent.Action.EXPORT, model, detail=detail)
+    fields = {f.attname: getattr(stamp, f.attname) for f in AuditEvent._meta.concrete_fields if not f.primary_key}
+    return _recording(rows, fields)
+
+
+def _recording(rows: Iterable[dict], fields: dict) -> Iterator[dict]:
+    seen: set[int] = set()
+    pending: list[int] = []
+
+    def flush():
+        events = [AuditEvent(**{**fields, "patient_id": p, "object_id": str(p)}) for p in pending]
+        AuditEvent.objects.using("default").bulk_create(events)
+        pending.clear()
+
+    try:
+        for row in rows:
+            patient_id = row.get("patient_id")
+            if patient_id is not None and patient_id not in seen:
+                seen.add(patient_id)
+                pending.append(patient_id)
+                if len(pending) >= EXPORT_FLUSH:
+                    flush()
+            yield row
+    finally:
+        if pending:
+            flush()

@@ -22,6 +22,12 @@ REST_FRAMEWORK = {
 }
 # Requests per API client (or signed-in user) and period; past it: 429 with Retry-After.
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
+# Invalid API keys per client address and period; past it every key from that address answers 429 unchecked.
+API_KEY_FAILURE_RATE = env("API_KEY_FAILURE_RATE", default="20/min")
+# The performance test (admins only): runs per period for the whole hospital, and the longest its live
+# aggregate may run on the primary.
+PERFORMANCE_TEST_RATE = env("PERFORMANCE_TEST_RATE", default="4/min")
+PERFORMANCE_TEST_TIMEOUT_SECONDS = env.float("PERFORMANCE_TEST_TIMEOUT_SECONDS", default=20.0)
 # Idempotency-Key: how long keys are kept, and how long a retry waits for the first request to finish.
 IDEMPOTENCY_KEEP_HOURS = env.int("IDEMPOTENCY_KEEP_HOURS", default=48)
 IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=10.0)

@@ -16,6 +16,7 @@ from django import forms
 
 FINANCIAL = "reports.view_financial_reports"
 CLINICAL = "reports.view_clinical_reports"
+PERFORMANCE_TEST = "reports.run_performance_test"  # admins only: it loads the primary on purpose
 
 ANSWER_KEYS = ("rows", "totals", "source", "database", "refreshed_at", "fresh_as_of", "stale_seconds")
 

@@ -16,7 +16,14 @@ COLUMNS = [
     Column("stock_value", "Value", MONEY),
 ]
 # A batch's window (reports/queries/stock.py): disjoint, by days left.
-WINDOWS = {"expired": "Expired (on shelf)", "30": "0-30 days", "60": "31-60 days", "90": "61-90 days"}
+# "later": past 90 days, there only when the filter asks for more than 90.
+WINDOWS = {
+    "expired": "Expired (on shelf)",
+    "30": "0-30 days",
+    "60": "31-60 days",
+    "90": "61-90 days",
+    "later": "91+ days",
+}
 
 
 class Filter(forms.Form):
@@ -31,13 +38,14 @@ def columns(answer: dict) -> list[Column]:
 
 
 def charts(answer: dict) -> list[dict]:
-    counts = [sum(1 for b in answer["batches"] if b["window"] == w) for w in WINDOWS]
+    shown = [w for w in WINDOWS if w != "later" or answer["within_days"] > 90]
+    counts = [sum(1 for b in answer["batches"] if b["window"] == w) for w in shown]
     return [
         {
             "id": "expiry",
             "title": "Batches with stock, by time to expiry",
             "type": "bar",
-            "labels": list(WINDOWS.values()),
+            "labels": [WINDOWS[w] for w in shown],
             "datasets": [{"label": "Batches", "data": counts, "color": PALETTE[3]}],
         }
     ]

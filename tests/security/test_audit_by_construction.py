@@ -12,6 +12,7 @@ from clinical import commands as clinical
 from core.audit.models import AuditEvent
 from tests.support.factories.billing import PayerFactory, ServiceFactory
 from tests.support.factories.clinical import EncounterFactory, PatientFactory, UserFactory
+from tests.support.stack import on_stack
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,33 @@ def test_a_request_that_reads_nobodys_data_records_nothing(client):
     before = AuditEvent.objects.using("default").count()
     assert client.get("/pharmacy/").status_code == 200
     assert AuditEvent.objects.using("default").count() == before
+
+
+@on_stack
+@pytest.mark.parametrize("group_by", ["patient", "invoice"])
+def test_an_ar_export_by_patient_or_invoice_records_each_patient_it_names(client, group_by, monkeypatch):
+    from core.audit import trail
+    from reports.engine import refresh
+    from reports.projections import REGISTRY
+    from tests.support.stack import wait_replayed
+
+    monkeypatch.setattr(trail, "EXPORT_FLUSH", 2)  # several inserts while the file streams
+    payer = PayerFactory(name="Exported")
+    named = []
+    for i in range(5):
+        patient = PatientFactory(family_name=f"Owing{i}")
+        invoice = billing.invoice_create(
+            patient_id=patient.pk, payer_id=payer.pk, lines=[{"service": ServiceFactory(price=Decimal("10")).pk}]
+        )
+        billing.invoice_issue(invoice_id=invoice.pk)
+        named.append(patient.pk)
+    for name in REGISTRY:
+        refresh.refresh(name, force=True)
+    wait_replayed()
+    signed_in(client, "billing_clerk")
+    export = client.get("/reports/ar-aging/", {"group_by": group_by, "format": "csv"})
+    assert len(b"".join(export.streaming_content).decode().strip().splitlines()) == 1 + 5 + 1  # header, rows, total
+    exported = AuditEvent.objects.using("default").filter(action="export", model="reports.ar-aging")
+    assert sorted(exported.exclude(patient_id=None).values_list("patient_id", flat=True)) == sorted(named)
+    stamps = set(exported.values_list("username", "request_id", "detail"))
+    assert len(stamps) == 1 and next(iter(stamps))[0] == "audit-billing_clerk"  # one request, its actor
