@@ -30,7 +30,7 @@ def _chart(request, patient_id: int, *, bound=None, status=200):
         raise Http404
     open_encounters = [e for e in summary["recent_encounters"] if e.status == Encounter.Status.OPEN]
     forms = {
-        "encounter": EncounterForm(),
+        "encounter": EncounterForm(user=request.user) if request.user.has_perm("clinical.add_encounter") else None,
         "allergy": AllergyForm(),
         "vitals": VitalsForm(),
         "diagnosis": DiagnosisForm(),
@@ -91,7 +91,6 @@ def start_encounter(request, patient_id: int):
         commands.encounter_start,
         "Encounter started.",
         patient_id=patient_id,
-        attending_id=request.user.pk,
     )
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from clinical import lab_tests
 from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, LabResult, Patient, Vitals
+from clinical.queries import clinicians
 from core.commands import get_locked, get_or_invalid, lock_or_invalid, save_changes, save_new, validate
 from core.errors import Conflict, InvalidInput, NotFound
 
@@ -67,6 +68,18 @@ def patient_update(*, patient_id: int, **changes) -> Patient:
     return patient
 
 
+def _attending(user_id: int) -> User:
+    """The attending clinician: a user who holds clinical.attend_encounter through a role (queries.clinicians)."""
+    user = get_or_invalid(User, user_id, field="attending", label="User")
+    if not clinicians().filter(pk=user.pk).exists():
+        raise InvalidInput(
+            f"{user.get_full_name() or user.username} is not a clinician: the attending must be an active "
+            "member of staff with the clinician role.",
+            field="attending",
+        )
+    return user
+
+
 @transaction.atomic(using="default")
 def encounter_start(
     *,
@@ -81,7 +94,7 @@ def encounter_start(
         patient=get_or_invalid(Patient, patient_id, field="patient"),
         type=type,
         department=get_or_invalid(Department, department_id, field="department"),
-        attending=get_or_invalid(User, attending_id, field="attending", label="User"),
+        attending=_attending(attending_id),
         started_at=started_at or timezone.now(),
         reason=reason,
     )
@@ -113,7 +126,7 @@ def encounter_update(*, encounter_id: int, **changes) -> Encounter:
     if "department_id" in changes:
         changes["department"] = get_or_invalid(Department, changes.pop("department_id"), field="department")
     if "attending_id" in changes:
-        changes["attending"] = get_or_invalid(User, changes.pop("attending_id"), field="attending", label="User")
+        changes["attending"] = _attending(changes.pop("attending_id"))
     return save_changes(encounter, changes, allowed=("department", "attending", "type", "reason"))
 
 

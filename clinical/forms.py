@@ -15,19 +15,32 @@ class RegisterForm(forms.Form):
     mrn = forms.CharField(max_length=20, required=False, label="MRN", help_text="Leave empty to generate one.")
 
 
+class ClinicianChoice(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
+
+
 class EncounterForm(forms.Form):
     type = forms.ChoiceField(choices=Encounter.Type.choices)
     department_id = forms.ModelChoiceField(queryset=None, label="Department", to_field_name="pk")
+    attending_id = ClinicianChoice(queryset=None, label="Attending clinician", to_field_name="pk")
     reason = forms.CharField(max_length=200, required=False)
 
-    def __init__(self, *args, **kwargs):
-        from clinical.queries import departments
+    def __init__(self, *args, user=None, **kwargs):
+        """user: who is filling the form; the attending choice starts at them when they are a clinician."""
+        from clinical.queries import clinicians, departments
 
         super().__init__(*args, **kwargs)
         self.fields["department_id"].queryset = departments()
+        self.fields["attending_id"].queryset = clinicians()
+        if user is not None and self.fields["attending_id"].queryset.filter(pk=user.pk).exists():
+            self.fields["attending_id"].initial = user.pk
 
     def clean_department_id(self):
         return self.cleaned_data["department_id"].pk
+
+    def clean_attending_id(self):
+        return self.cleaned_data["attending_id"].pk
 
 
 class VitalsForm(forms.Form):

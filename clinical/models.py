@@ -115,6 +115,9 @@ class Encounter(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["patient", "-started_at"]), models.Index(fields=["status"])]
+        # Who may be named attending (clinical.queries.clinicians): held through a role, never implied by
+        # superuser status, never by an integrator's service account.
+        permissions = [("attend_encounter", "Can be the attending clinician of an encounter")]
 
     def __str__(self):
         return f"{self.get_type_display()} #{self.pk} — {self.patient}"

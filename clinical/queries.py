@@ -1,8 +1,11 @@
 """Clinical queries: one function per question; they read where the router sends them."""
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, LabResult, Patient, Vitals
+
+ATTEND = "attend_encounter"
 
 
 def patient_search(*, q: str = "") -> QuerySet[Patient]:
@@ -22,6 +25,16 @@ def patient_search(*, q: str = "") -> QuerySet[Patient]:
 
 def patients() -> QuerySet[Patient]:
     return Patient.objects.all()
+
+
+def clinicians() -> QuerySet[User]:
+    """Who may attend an encounter: active staff given clinical.attend_encounter by a role or directly.
+    Superuser status does not count, and integrators' service accounts never do."""
+    attend = Q(groups__permissions__codename=ATTEND, groups__permissions__content_type__app_label="clinical") | Q(
+        user_permissions__codename=ATTEND, user_permissions__content_type__app_label="clinical"
+    )
+    eligible = User.objects.filter(attend, is_active=True).exclude(api_client__isnull=False)
+    return User.objects.filter(pk__in=eligible.values("pk")).order_by("last_name", "first_name", "username")
 
 
 def departments() -> QuerySet[Department]:

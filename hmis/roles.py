@@ -60,7 +60,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
 # Single permissions beyond the table above ("app_label.codename").
 EXTRA: dict[str, tuple[str, ...]] = {
     "billing_clerk": ("reports.view_financial_reports",),
-    "clinician": ("reports.view_clinical_reports",),
+    "clinician": ("reports.view_clinical_reports", "clinical.attend_encounter"),
     "pharmacist": ("reports.view_clinical_reports",),
     # The performance test aggregates the whole ledger on the primary (seconds at hospital scale): admins only.
     "admin": ("reports.run_performance_test",),

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine, Payment
 from tests.support.factories.billing import PayerFactory, ServiceFactory
-from tests.support.factories.clinical import DepartmentFactory, EncounterFactory, PatientFactory
+from tests.support.factories.clinical import DepartmentFactory, EncounterFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +19,7 @@ def test_an_integrator_bills_and_collects_entirely_through_the_api(api_as):
     department = api.get("/api/v1/departments/")
     assert department.status_code == 200
     dept = DepartmentFactory(name="Radiology", code="RAD")
+    doctor = UserFactory(roles=["clinician"])
     payer = api.post(
         "/api/v1/payers/", {"name": "Acme Health", "kind": "insurer", "payment_terms_days": 30}, format="json"
     )
@@ -35,7 +36,9 @@ def test_an_integrator_bills_and_collects_entirely_through_the_api(api_as):
         format="json",
     ).json()
     encounter = api.post(
-        "/api/v1/encounters/", {"patient": patient["id"], "type": "outpatient", "department": dept.pk}, format="json"
+        "/api/v1/encounters/",
+        {"patient": patient["id"], "type": "outpatient", "department": dept.pk, "attending": doctor.pk},
+        format="json",
     ).json()
 
     created = api.post(

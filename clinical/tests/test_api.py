@@ -75,7 +75,13 @@ def test_encounter_diagnosis_allergy_vitals_flow(api_as):
     patient, department = PatientFactory(), DepartmentFactory()
     encounter = api.post(
         "/api/v1/encounters/",
-        {"patient": patient.pk, "type": "emergency", "department": department.pk, "reason": "chest pain"},
+        {
+            "patient": patient.pk,
+            "type": "emergency",
+            "department": department.pk,
+            "reason": "chest pain",
+            "attending": UserFactory(roles=["clinician"]).pk,  # an integrator is never the attending
+        },
         format="json",
     )
     assert encounter.status_code == 201, encounter.json()

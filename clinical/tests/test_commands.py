@@ -64,7 +64,7 @@ def test_encounter_opens_and_closes_once():
         patient_id=PatientFactory().pk,
         type="outpatient",
         department_id=DepartmentFactory().pk,
-        attending_id=UserFactory().pk,
+        attending_id=UserFactory(roles=["clinician"]).pk,
     )
     assert encounter.status == Encounter.Status.OPEN
     closed = commands.encounter_close(encounter_id=encounter.pk)

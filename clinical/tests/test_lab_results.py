@@ -104,7 +104,7 @@ def test_results_go_on_open_or_recently_closed_encounters_only():
         patient_id=PatientFactory().pk,
         type="inpatient",
         department_id=EncounterFactory().department_id,
-        attending_id=UserFactory().pk,
+        attending_id=UserFactory(roles=["clinician"]).pk,
         started_at=now - datetime.timedelta(days=3),
     )
     commands.encounter_close(encounter_id=recent.pk, ended_at=now - datetime.timedelta(days=1))
