@@ -39,9 +39,9 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 # Everything in the foreground: Ctrl-C stops web, worker and beat (the database servers keep running;
-# `make stop` stops them).
+# `make stop` stops them). They connect as the app role (core/db_roles.py); migrate and seed as the owner.
 run: seed
-	$(VENV)/bin/honcho start -f Procfile
+	DATABASE_USER=$${DATABASE_USER:-hmis_app} $(VENV)/bin/honcho start -f Procfile
 
 # The whole suite against the real stack: primary, two streaming standbys, Redis, a Celery worker, and
 # the browser tests in Debian's Chromium.

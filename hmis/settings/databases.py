@@ -21,6 +21,15 @@ for _index, _url in enumerate(u for u in _replica_urls if u):
     DATABASES["replica" if _index == 0 else f"replica_{_index + 1}"] = _database(
         _url, ENGINE="core.routing.standby", TEST={"DEPENDENCIES": ["default"]}
     )
+# The roles web and worker run as (core/db_roles.py): granted rows, owning nothing, append-only on the
+# audit table. DATABASE_USER (and DATABASE_PASSWORD) connect every alias as another role than the URLs
+# name: `make run` and the test worker run as the app role while `migrate` keeps the owner.
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="hmis_app")
+DATABASE_PROJECTOR_ROLE = env("DATABASE_PROJECTOR_ROLE", default="hmis_projector")
+if env("DATABASE_USER", default=""):
+    for _config in DATABASES.values():
+        _config["USER"] = env("DATABASE_USER")
+        _config["PASSWORD"] = env("DATABASE_PASSWORD", default="")
 
 DATABASE_ROUTERS = ["core.routing.router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -20,6 +20,7 @@ os.environ.setdefault("DJANGO_DEBUG", "true")  # plain http and the development 
 
 from hmis.settings.base import *  # noqa: F403
 
+DATABASES["default"]["ENGINE"] = "core.routing.primary"  # noqa: F405 (its flush may empty the audit table)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests only
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 # Tests follow each write to the views, whatever a projection declares (the worker uses these settings too).

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connections
 
 from core.routing import health
@@ -54,6 +55,8 @@ def celery_worker_process(django_db_setup, django_db_blocker, request):
         "DJANGO_SETTINGS_MODULE": "hmis.settings.test",
         "DATABASE_URL": _db_url("default"),
         "REPLICA_DATABASE_URLS": ",".join(_db_url(a) for a in health.standby_aliases()),
+        # The worker runs as the app role, as deployed (core/db_roles.py): refreshes prove it is enough.
+        "DATABASE_USER": settings.DATABASE_APP_ROLE,
         # Tests pause replay on purpose: here only read-your-writes tokens, not lag, keep tasks off a standby.
         "REPLICA_MAX_LAG_SECONDS": "3600",
         # The embedded beat sweeps often, so outbox events the relay could not enqueue are found quickly.
