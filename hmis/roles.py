@@ -52,6 +52,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "billing.invoice": ("view",),
         "billing.payer": ("view",),
     },
+    # Managers see the hospital's figures, not its patients: report rows naming patients (AR by patient or
+    # invoice) also need clinical.view_patient (reports.catalog.base.PATIENT_NAMES), which they lack.
     "report_viewer": {"reports": ("view",)},
     "admin": {"clinical": ALL, "billing": ALL, "pharmacy": ALL, "reports": ALL, "hmis.auditevent": ("view",)},
 }

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import permissions, status
+from rest_framework import exceptions, permissions, status
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
@@ -12,7 +12,7 @@ from core.api.throttling import PerClientThrottle
 from core.audit import trail
 from reports import queries
 from reports.catalog import REPORTS
-from reports.catalog.base import CLINICAL, FINANCIAL, PERFORMANCE_TEST
+from reports.catalog.base import CLINICAL, FINANCIAL, NAMES_REFUSED, PERFORMANCE_TEST
 from reports.filters import PerformanceFilter, valid_args
 from reports.headlines import dashboard_for
 from reports.presenters import plain
@@ -49,6 +49,8 @@ class ReportView(APIView):
             form = report.form(request.query_params)
             form.is_valid()
             return _errors(form)
+        if not report.allowed(request.user, args):
+            raise exceptions.PermissionDenied(NAMES_REFUSED)
         answer = report.query(**args)
         trail.read_rows(f"reports.{self.slug}", answer["rows"])  # rows by patient or invoice name patients
         return Response(plain(answer))

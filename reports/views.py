@@ -15,7 +15,7 @@ from core.audit import trail
 from core.audit.models import AuditEvent
 from core.csv_export import csv_download
 from reports.catalog import REPORTS
-from reports.catalog.base import Report
+from reports.catalog.base import NAMES_REFUSED, Report
 from reports.engine import freshness
 from reports.headlines import dashboard_for
 
@@ -33,10 +33,12 @@ class TableRow(NamedTuple):
     css: str
 
 
-def _table(report: Report, answer: dict, params: dict) -> list[TableRow]:
+def _table(report: Report, answer: dict, params: dict, user) -> list[TableRow]:
     table = []
     for row in answer["rows"]:
         drill = report.link(answer, row) if report.link else None
+        if drill and not report.allowed(user, drill):
+            drill = None  # what lies beneath names patients this user may not see
         link = "?" + urlencode({k: v for k, v in {**params, **drill}.items() if v not in (None, "")}) if drill else None
         table.append(TableRow(row, link, report.row_class(row) if report.row_class else ""))
     return table
@@ -54,6 +56,8 @@ def report_page(request, slug: str):
     if not form.is_valid():
         return render(request, "reports/report.html", context, status=400)
     args = form.query_args()
+    if not report.allowed(request.user, args):
+        raise PermissionDenied(NAMES_REFUSED)
     answer = report.query(**args)
     if request.GET.get("format") == "csv":
         query = "&".join(f"{k}={v}" for k, v in request.GET.items() if k != "format")
@@ -65,7 +69,7 @@ def report_page(request, slug: str):
         {
             "answer": answer,
             "columns": report.columns(answer),
-            "rows": _table(report, answer, params),
+            "rows": _table(report, answer, params, request.user),
             "totals": answer["totals"] if report.totals_row else None,
             "charts": report.charts(answer),
             "stale": freshness.warn(answer),

@@ -104,6 +104,13 @@ def drill_down(answer: dict, row: dict) -> dict | None:
     return None
 
 
+def names_patients(filters: dict) -> bool:
+    """By patient or invoice, or for one patient: the rows carry names and MRNs."""
+    return filters.get("group_by") in ("patient", "invoice") or bool(
+        filters.get("patient_id") or filters.get("patient")
+    )
+
+
 REPORT = Report(
     slug="ar-aging",
     title="AR aging",
@@ -116,4 +123,5 @@ REPORT = Report(
     totals_row=("payer_name", "patient_name", "number"),
     stream_rows=ar_aging_rows,  # by invoice, a year's export has hundreds of thousands of rows
     link=drill_down,
+    names_patients=names_patients,
 )

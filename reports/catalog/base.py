@@ -16,6 +16,10 @@ from django import forms
 
 FINANCIAL = "reports.view_financial_reports"
 CLINICAL = "reports.view_clinical_reports"
+# Rows that name patients (AR by patient or invoice) also need this: report viewers, who see the hospital's
+# figures, see patients' names and MRNs only where their role lets them see patients at all.
+PATIENT_NAMES = "clinical.view_patient"
+NAMES_REFUSED = "These rows name patients, and your role does not let you see patients: group by payer instead."
 PERFORMANCE_TEST = "reports.run_performance_test"  # admins only: it loads the primary on purpose
 
 ANSWER_KEYS = ("rows", "totals", "source", "database", "refreshed_at", "fresh_as_of", "stale_seconds")
@@ -57,6 +61,17 @@ class Report:
     row_class: Callable[[dict], str] | None = None  # a row's CSS class (e.g. "low" for low stock)
     summary_template: str | None = None  # a template part shown above the charts
     details_template: str | None = None  # a template part shown below the table
+    # Whether an answer names patients, given its filters (query arguments or a drill-down's filters).
+    names_patients: Callable[[dict], bool] | None = None
+
+    def permissions(self, filters: dict) -> tuple[str, ...]:
+        """What a user needs for the answer to these filters: the report's permission, and PATIENT_NAMES
+        when its rows name patients."""
+        names = self.names_patients is not None and self.names_patients(filters)
+        return (self.permission, PATIENT_NAMES) if names else (self.permission,)
+
+    def allowed(self, user, filters: dict) -> bool:
+        return all(user.has_perm(p) for p in self.permissions(filters))
 
     def csv_rows(self, answer: dict, args: dict) -> Iterable[dict]:
         """The export's rows: the table (streamed when the report says so), then its totals."""

@@ -119,7 +119,9 @@ def test_ar_aging_page_api_and_csv_agree(viewer, hospital):
 
 
 @on_stack
-def test_ar_aging_drills_down_from_payer_to_patients_to_invoices(viewer, hospital):
+def test_ar_aging_drills_down_from_payer_to_patients_to_invoices(client, hospital):
+    sign_in(client, UserFactory(username="clerk-drill", roles=["billing_clerk"]))  # patients' names: not a viewer
+    viewer = client
     payers = viewer.get("/api/v1/reports/ar-aging/").json()["rows"]
     acme = next(r for r in payers if r["payer_name"] == "Acme")
     page = viewer.get("/reports/ar-aging/").content.decode()

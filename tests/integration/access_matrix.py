@@ -72,10 +72,13 @@ def _report_endpoints() -> tuple[list, list, list]:
     apis, pages, exports = [], [], []
     for report in REPORTS.values():
         readers, patients = REPORT_READERS[report.permission], _naming_patients(report)
-        csv = f"{patients}&format=csv" if patients else "format=csv"
         apis.append(api("GET", f"report-{report.slug}", readers))
-        pages.append(page("GET", "reports:report", readers, slug=report.slug, query=patients))
-        exports.append(page("GET", "reports:report", readers, slug=report.slug, query=csv))
+        pages.append(page("GET", "reports:report", readers, slug=report.slug))
+        exports.append(page("GET", "reports:report", readers, slug=report.slug, query="format=csv"))
+        if patients:  # rows naming patients also need to see patients (reports.catalog.base.PATIENT_NAMES)
+            naming = readers & PATIENT_VIEWERS
+            pages.append(page("GET", "reports:report", naming, slug=report.slug, query=patients))
+            exports.append(page("GET", "reports:report", naming, slug=report.slug, query=f"{patients}&format=csv"))
     return apis, pages, exports
 
 
