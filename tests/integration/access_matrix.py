@@ -193,6 +193,27 @@ def _who(endpoint: Endpoint) -> str:
     return ", ".join(r for r in ROLES if r in endpoint.allowed)
 
 
+@dataclass(frozen=True)
+class AdminAction:
+    model: str  # app_label.model_name
+    name: str  # the action's name in the admin
+    allowed: frozenset
+
+
+# Every admin action that runs a command, and the roles that may run it: the same roles the API lets run
+# that command (core.admin.command_action). Superusers may run all of them; no role revokes API keys.
+ADMIN_ACTIONS = [
+    AdminAction("clinical.encounter", "close_encounters", frozenset({C, A})),
+    AdminAction("clinical.diagnosis", "resolve_diagnoses", frozenset({C, A})),
+    AdminAction("billing.invoice", "issue_invoices", frozenset({B, A})),
+    AdminAction("billing.invoice", "void_invoices", frozenset({B, A})),
+    AdminAction("pharmacy.stockbatch", "adjust_stock", frozenset({P, A})),
+    AdminAction("pharmacy.prescription", "dispense", frozenset({P, A})),
+    AdminAction("pharmacy.prescription", "cancel", frozenset({C, P, A})),
+    AdminAction("hmis.apiclient", "revoke", frozenset()),
+]
+
+
 def render() -> str:
     head = "| kind | endpoint | " + " | ".join(ROLES) + " | anonymous |"
     rule = "|---|---|" + "---|" * (len(ROLES) + 1)
@@ -217,6 +238,19 @@ def render() -> str:
         kwargs = ", ".join(f"{k}={v}" for k, v in e.kwargs.items())
         where = f"`{e.label}`" + (f" ({kwargs})" if kwargs else "")
         lines.append(f"| {e.kind} | {where} | " + " | ".join(cells) + f" | {anonymous} |")
+    lines += [
+        "",
+        "## Admin actions",
+        "",
+        "Each runs a command and needs the permissions the API needs for it; refused with 403 otherwise.",
+        "",
+        "| model | action | " + " | ".join(ROLES) + " |",
+        "|---|---|" + "---|" * len(ROLES),
+    ]
+    for a in ADMIN_ACTIONS:
+        lines.append(
+            f"| {a.model} | `{a.name}` | " + " | ".join("✔" if r in a.allowed else "403" for r in ROLES) + " |"
+        )
     return "\n".join(lines) + "\n"
 
 
