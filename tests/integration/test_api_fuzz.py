@@ -61,3 +61,35 @@ def admin_key(api_as):
 @settings(deadline=None, suppress_health_check=list(HealthCheck), max_examples=FUZZ_EXAMPLES)
 def test_the_api_never_fails_and_always_matches_its_schema(case, admin_key, connections_kept_open):
     case.call_and_validate(headers={"Authorization": admin_key}, checks=CHECKS)
+
+
+STATEFUL_EXAMPLES = int(os.environ.get("STATEFUL_EXAMPLES", "25"))
+# Valid inputs only: a chain goes deeper when each step succeeds (the invalid ones are fuzzed above).
+chained = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+chained.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE], deterministic=True, database="none")
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_chained_calls_never_fail_and_always_match_the_schema(admin_key):
+    """Stateful: sequences of calls where later ones use what earlier ones returned (a patient created,
+    then its encounter, its invoice, ...; links inferred by schemathesis from the schema's resources and
+    path parameters), so the fuzzing reaches past the 404s of random ids."""
+    machine = chained.as_state_machine()
+    assert machine.bundles, "no links found: stateful testing would run nothing"
+
+    class Workflow(machine):
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": admin_key}}
+
+        def validate_response(self, response, case, additional_checks=(), **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=10,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
