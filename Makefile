@@ -5,10 +5,11 @@ SHELL := /bin/bash
 PYTHON_BIN ?= $(firstword $(wildcard /usr/bin/python3.11) python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-REPLICAS ?= 1
+REPLICAS ?= 2
 export REPLICAS
 
-.PHONY: venv services stop status migrate seed run test test-unit browser lint format bench clean-stack
+.PHONY: venv services stop status migrate seed run test test-unit browser lint format bench clean-stack \
+	backup restore failover-drill
 
 venv: $(VENV)/.installed
 
@@ -43,10 +44,12 @@ seed: migrate
 run: seed
 	DATABASE_USER=$${DATABASE_USER:-hmis_app} $(VENV)/bin/honcho start -f Procfile
 
-# The whole suite against the real stack: primary, two streaming standbys, Redis, a Celery worker, and
-# the browser tests in Debian's Chromium.
+# The whole suite against the real stack: a Patroni cluster (primary + two standbys, one synchronous; etcd;
+# pgBackRest), Redis, a Celery worker, and the browser tests in Debian's Chromium.
+# The suite expects node 1 to lead (the standby aliases are nodes 2 and 3): after a failover, switch back.
 test: venv browser
 	REPLICAS=2 stack/stack.sh up
+	stack/stack.sh switchover 1
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The fast lane: the tests that need no server (no database, Redis or worker); seconds, no stack.
@@ -73,6 +76,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
 format: venv
 	$(VENV)/bin/ruff format .
@@ -80,3 +84,21 @@ format: venv
 
 clean-stack:
 	stack/stack.sh destroy
+
+# pgBackRest: a backup of the primary now (TYPE=full|incr|diff; incr becomes full when there is none yet).
+TYPE ?= incr
+backup:
+	stack/stack.sh backup $(TYPE)
+
+# Point-in-time restore into a separate cluster on PG_RESTORE_PORT (never over the running one):
+#   make restore TARGET_TIME="2026-12-01 10:15:00+00" [REPLACE=1]   (TARGET_TIME=immediate: the last backup)
+restore:
+	@test -n "$(TARGET_TIME)" || { echo 'make restore TARGET_TIME="2026-12-01 10:15:00+00"'; exit 2; }
+	stack/stack.sh restore "$(TARGET_TIME)" $(if $(REPLACE),--replace)
+
+# Failover drills under write load (BENCHMARKS.md "Failover"): RPO, RTO, failed requests, reads, sync vs
+# async write latency; DRILL_ARGS="--restore" also times a point-in-time restore of the data set.
+failover-drill: venv
+	REPLICAS=2 stack/stack.sh up
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
+	$(PY) bench/failover_drill.py $(DRILL_ARGS)

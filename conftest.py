@@ -16,7 +16,7 @@ from core import keys
 from core.routing import health
 
 ROOT = Path(__file__).resolve().parent
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.cluster"]
 
 STACK_FIXTURES = {
     "db",

@@ -90,6 +90,7 @@ def _prescriptions(prescriber: User) -> list[int]:
             quantity=1,
             prescriber=prescriber,
             notes="bench",
+            override_reason="bench",  # the safety checks (issue 20) may block a generated patient's order
         )
         existing.append(rx.pk)
     return existing
@@ -145,6 +146,8 @@ def prepare(*, scale: float) -> dict:
             "diagnoses_api": ("/api/v1/reports/diagnosis-trends/", api),
             "dashboard_api": ("/api/v1/reports/dashboard/", api),
             "dashboard_page": ("/", page),
+            "bed_board_page": ("/inpatient/board/", page),  # the whole hospital's beds
+            "bed_board_json": ("/inpatient/board/data/", page),
         },
         "invoices": Invoice.objects.using("default").count(),
     }

@@ -40,12 +40,15 @@ def _pid(path: Path) -> int:
 
 
 def servers() -> dict[str, list[int]]:
-    """The threads of the local stack's servers, by side."""
-    pg = STACK / "pg"
-    standbys = [d for d in sorted(pg.glob("standby*")) if (d / "postmaster.pid").exists()]
+    """The threads of the local stack's servers, by side: the Patroni nodes' PostgreSQL (the primary is the
+    one without standby.signal, wherever Patroni put it), and Redis on the read side."""
+    nodes = [d for d in sorted((STACK / "pg").glob("node*")) if (d / "postmaster.pid").exists()]
+    primary = [d for d in nodes if not (d / "standby.signal").exists()]
+    if len(primary) != 1:
+        raise RuntimeError(f"expected one running primary among {[d.name for d in nodes]}, found {len(primary)}")
     return {
-        "write": _tasks(_pid(pg / "primary" / "postmaster.pid")),
-        "read": [t for d in standbys for t in _tasks(_pid(d / "postmaster.pid"))]
+        "write": _tasks(_pid(primary[0] / "postmaster.pid")),
+        "read": [t for d in nodes if d not in primary for t in _tasks(_pid(d / "postmaster.pid"))]
         + _tasks(_pid(STACK / "redis" / "redis.pid")),
     }
 

@@ -20,6 +20,8 @@ CENT = Decimal("0.01")
 # A bill is read by people: past this many lines it is an import gone wrong, not a hospital stay.
 MAX_LINES = 500
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
+# The payer of charges captured before anyone has said who pays (encounter_draft_invoice).
+SELF_PAY = "Self-pay"
 
 
 def cents(value) -> Decimal:
@@ -202,6 +204,33 @@ def invoice_add_line(
     _retotal(invoice)
     invoice.save(using="default", update_fields=["subtotal", "discount_total", "total"])
     return line
+
+
+@transaction.atomic(using="default")
+def encounter_draft_invoice(*, encounter_id: int, created_by: User | None = None) -> Invoice:
+    """The draft invoice that charges captured during an encounter go on (dispenses, bed-days): its first
+    draft, or a new self-pay one. The encounter row is locked, so two charges never open two drafts."""
+    encounter = Encounter.objects.select_for_update().get(pk=encounter_id)
+    draft = (
+        Invoice.objects.select_for_update()
+        .filter(encounter=encounter, status=Invoice.Status.DRAFT)
+        .order_by("id")
+        .first()
+    )
+    if draft:
+        return draft
+    payer, _ = Payer.objects.get_or_create(
+        name=SELF_PAY, defaults={"kind": Payer.Kind.SELF_PAY, "payment_terms_days": 0}
+    )
+    today = timezone.localdate()
+    return Invoice.objects.create(
+        patient_id=encounter.patient_id,
+        encounter=encounter,
+        payer=payer,
+        posting_date=today,
+        due_date=today + datetime.timedelta(days=payer.payment_terms_days),
+        created_by=created_by,
+    )
 
 
 @transaction.atomic(using="default")

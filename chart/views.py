@@ -3,28 +3,47 @@ forms that add to it. Each form posts to a thin view that runs one command; on a
 back with that form's errors."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from chart.queries import discharge_summary as discharge_summary_of
 from chart.queries import patient_summary
 from clinical import commands
 from clinical import queries as clinical
-from clinical.forms import AllergyForm, DiagnosisForm, EncounterForm, LabResultForm, VitalsForm
-from clinical.models import Encounter
+from clinical.forms import (
+    AllergyForm,
+    AllergyStatementForm,
+    AllergyVerificationForm,
+    ConditionForm,
+    DiagnosisForm,
+    EncounterForm,
+    LabResultForm,
+    ResolveConditionForm,
+    VitalsForm,
+)
+from clinical.models import Allergy, Encounter
 from core.audit import trail
-from core.pages import run
+from core.errors import DomainError
+from core.pages import apply_errors, run
 from pharmacy import commands as pharmacy
-from pharmacy.forms import PrescriptionForm
+from pharmacy import queries as pharmacy_queries
+from pharmacy import safety
+from pharmacy.forms import PrescriptionForm, StopForm
 from reports.engine import freshness
 from reports.queries import patient_alerts
 
 RECENT_LAB_RESULTS = 20
+PROBLEM = "problem"  # the problem-list form's prefix: its fields (code, onset) share names with others on the page
+# Suggestions for an allergy's reaction (free text: what happened, in the recorder's words).
+REACTIONS = ("anaphylaxis", "angioedema", "hives (urticaria)", "rash", "bronchospasm", "Stevens-Johnson syndrome",
+             "nausea or vomiting", "diarrhoea", "itch")  # fmt: skip
 
 
-def _chart(request, patient_id: int, *, bound=None, status=200):
+def _chart(request, patient_id: int, *, bound=None, status=200, review=None):
     summary = patient_summary(patient_id=patient_id)
     if summary is None:
         raise Http404
@@ -32,6 +51,8 @@ def _chart(request, patient_id: int, *, bound=None, status=200):
     forms = {
         "encounter": EncounterForm(user=request.user) if request.user.has_perm("clinical.add_encounter") else None,
         "allergy": AllergyForm(),
+        "allergy_statement": AllergyStatementForm(),
+        "condition": ConditionForm(prefix=PROBLEM),
         "vitals": VitalsForm(),
         "diagnosis": DiagnosisForm(),
         "prescription": PrescriptionForm(),
@@ -47,6 +68,11 @@ def _chart(request, patient_id: int, *, bound=None, status=200):
         "open_encounters": open_encounters,
         "forms": forms,
         "bound_for": bound_for,
+        # The safety findings of the order being prescribed, shown at the top of its form until confirmed.
+        "review": review,
+        "review_blocks": safety.blocking(review or []),
+        "verifications": Allergy.Verification,
+        "reactions": REACTIONS,
     }
     if request.user.has_perm("clinical.view_labresult"):  # decision support is for those who see results
         alerts = patient_alerts(patient_id=patient_id)
@@ -166,16 +192,134 @@ def record_lab_result(request, encounter_id: int):
 @require_POST
 @permission_required("pharmacy.add_prescription", raise_exception=True)
 def prescribe(request, encounter_id: int):
+    """Prescribe in two steps when the safety checks find anything: first the findings, at the top of the
+    form (a block asks for an override reason), then the prescriber confirms and the command (which checks
+    again, and refuses a block without a reason) writes the order with what was decided."""
     encounter = _encounter(encounter_id)
+    form = PrescriptionForm(request.POST)
+    if not form.is_valid():
+        return _chart(request, encounter.patient_id, bound=("prescription", form, encounter_id), status=400)
+    data = form.cleaned_data
+    findings = pharmacy_queries.order_review(
+        patient_id=encounter.patient_id, drug_id=data["drug_id"], duration_days=data["duration_days"]
+    )
+    seen = safety.fingerprint(findings)
+    if findings and data["reviewed"] != seen:  # not yet shown these findings: show them, write nothing
+        form = PrescriptionForm({**request.POST.dict(), "reviewed": seen})
+        form.is_valid()
+        blocked = bool(safety.blocking(findings))
+        if blocked:  # the browser brings the prescriber to the reason it asks for
+            form.fields["override_reason"].widget.attrs["autofocus"] = True
+        return _chart(
+            request, encounter.patient_id, bound=("prescription", form, encounter_id), review=findings,
+            status=409 if blocked else 200,
+        )  # fmt: skip
+    try:
+        prescription = pharmacy.prescription_create(
+            encounter_id=encounter_id,
+            prescriber=request.user,
+            **{k: v for k, v in data.items() if k != "reviewed"},
+        )
+    except DomainError as exc:
+        apply_errors(form, exc)
+        review = getattr(exc, "findings", None) or findings
+        form.fields["override_reason"].widget.attrs["autofocus"] = True
+        return _chart(
+            request, encounter.patient_id, bound=("prescription", form, encounter_id), review=review,
+            status=exc.status,
+        )  # fmt: skip
+    warned = len(prescription.findings)
+    messages.success(
+        request,
+        "Prescription sent to the pharmacy." + (f" {warned} safety finding(s) recorded with it." if warned else ""),
+    )
+    return redirect(reverse("chart:chart", args=[encounter.patient_id]))
+
+
+@login_required
+@require_POST
+@permission_required(("pharmacy.add_prescription", "pharmacy.change_prescription"), raise_exception=True)
+def stop_medication(request, prescription_id: int):
+    prescription = pharmacy_queries.prescriptions().filter(pk=prescription_id).first()
+    if prescription is None:
+        raise Http404
     return _post(
         request,
-        encounter.patient_id,
-        "prescription",
-        PrescriptionForm(request.POST),
-        pharmacy.prescription_create,
-        "Prescription sent to the pharmacy.",
-        encounter_id=encounter_id,
-        prescriber=request.user,
+        prescription.encounter.patient_id,
+        "stop",
+        StopForm(request.POST),
+        pharmacy.prescription_stop,
+        f"{prescription.drug} stopped.",
+        prescription_id=prescription.pk,
+        stopped_by=request.user,
+    )
+
+
+@login_required
+@require_POST
+@permission_required("clinical.add_allergystatement", raise_exception=True)
+def record_allergy_statement(request, patient_id: int):
+    return _post(
+        request,
+        patient_id,
+        "allergy_statement",
+        AllergyStatementForm(request.POST),
+        commands.allergy_statement_record,
+        "Allergy status recorded.",
+        patient_id=patient_id,
+        stated_by=request.user,
+    )
+
+
+@login_required
+@require_POST
+@permission_required("clinical.change_allergy", raise_exception=True)
+def verify_allergy(request, allergy_id: int):
+    allergy = clinical.allergies().filter(pk=allergy_id).first()
+    if allergy is None:
+        raise Http404
+    return _post(
+        request,
+        allergy.patient_id,
+        "allergy_verification",
+        AllergyVerificationForm(request.POST),
+        commands.allergy_update,
+        "Allergy updated.",
+        allergy_id=allergy.pk,
+    )
+
+
+@login_required
+@require_POST
+@permission_required("clinical.add_condition", raise_exception=True)
+def record_condition(request, patient_id: int):
+    return _post(
+        request,
+        patient_id,
+        "condition",
+        ConditionForm(request.POST, prefix=PROBLEM),
+        commands.condition_record,
+        "Added to the problem list.",
+        patient_id=patient_id,
+        recorded_by=request.user,
+    )
+
+
+@login_required
+@require_POST
+@permission_required("clinical.change_condition", raise_exception=True)
+def resolve_condition(request, condition_id: int):
+    problem = clinical.conditions().filter(pk=condition_id).first()
+    if problem is None:
+        raise Http404
+    return _post(
+        request,
+        problem.patient_id,
+        "resolve",
+        ResolveConditionForm(request.POST),
+        commands.condition_resolve,
+        f"{problem.code_id} resolved.",
+        condition_id=problem.pk,
     )
 
 
@@ -193,3 +337,16 @@ def close_encounter(request, encounter_id: int):
         "Encounter closed.",
         encounter_id=encounter_id,
     )
+
+
+@login_required
+@permission_required("clinical.view_diagnosis", raise_exception=True)
+def discharge_summary(request, admission_id: int):
+    """The printable discharge summary of one admission (also before discharge: a draft to go over)."""
+    summary = discharge_summary_of(admission_id=admission_id)
+    if summary is None:
+        raise Http404
+    trail.read_one(summary["admission"])
+    response = render(request, "chart/discharge_summary.html", summary)
+    response.patient = summary["patient"]
+    return response

@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
 
-from clinical import commands
+from clinical import allergens, commands
 from clinical.models import (
     VITAL_RANGES,
     Allergy,
+    AllergyStatement,
+    Condition,
     Department,
     Diagnosis,
     Encounter,
@@ -17,10 +20,26 @@ from core.admin import AddOnlyInline, CommandAdmin, ReadOnlyAdmin, changed, comm
 REGISTRATION_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "phone", "address")
 
 
+ALLERGEN_CHOICES = [("", "Free text (uncoded)"), *allergens.choices()]
+
+
+class AllergyAdminForm(forms.ModelForm):
+    allergen_code = forms.ChoiceField(choices=ALLERGEN_CHOICES, required=False, label="Allergen")
+    substance = forms.CharField(max_length=100, required=False, help_text="Only for an allergy not on the list.")
+
+    class Meta:
+        model = Allergy
+        fields = ["allergen_code", "substance", "category", "reaction", "severity", "verification", "onset"]
+
+
 class AllergyInline(AddOnlyInline):
     model = Allergy
-    fields = ["substance", "reaction", "severity", "recorded_at"]
+    form = AllergyAdminForm
+    fields = ["allergen_code", "substance", "category", "reaction", "severity", "verification", "onset", "recorded_at"]
     readonly_fields = ["recorded_at"]
+
+
+ALLERGY_FIELDS = ("category", "reaction", "severity", "verification", "onset")
 
 
 @admin.register(Patient)
@@ -58,10 +77,10 @@ class PatientAdmin(CommandAdmin):
         for item in formset.save(commit=False):
             commands.allergy_record(
                 patient_id=parent.pk,
+                allergen=item.allergen_code,
                 substance=item.substance,
-                severity=item.severity,
-                reaction=item.reaction,
                 recorded_by=request.user,
+                **{f: getattr(item, f) for f in ALLERGY_FIELDS},
             )
 
 
@@ -194,28 +213,89 @@ class DiagnosisAdmin(CommandAdmin):
 
 @admin.register(Allergy)
 class AllergyAdmin(CommandAdmin):
-    list_display = ["patient", "substance", "reaction", "severity", "recorded_at"]
-    list_filter = ["severity"]
-    search_fields = ["substance", "patient__mrn", "patient__family_name"]
+    form = AllergyAdminForm
+    list_display = ["patient", "substance", "allergen_code", "category", "severity", "verification", "recorded_at"]
+    list_filter = ["verification", "category", "severity"]
+    search_fields = ["substance", "allergen_code", "patient__mrn", "patient__family_name"]
     autocomplete_fields = ["patient"]
     readonly_fields = ["recorded_at", "recorded_by"]
     list_select_related = ["patient"]
 
+    def get_fields(self, request, obj=None):
+        return ["patient", *AllergyAdminForm.Meta.fields, "recorded_at", "recorded_by"]
+
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "patient"] if obj else self.readonly_fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["fields"] = [f for f in self.get_fields(request, obj) if f not in self.get_readonly_fields(request, obj)]
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def create(self, request, form, formsets):
         data = form.cleaned_data
         return commands.allergy_record(
             patient_id=data["patient"].pk,
-            substance=data["substance"],
-            severity=data["severity"],
-            reaction=data.get("reaction", ""),
+            allergen=data["allergen_code"],
+            substance=data.get("substance", ""),
             recorded_by=request.user,
+            **{f: data.get(f) for f in ALLERGY_FIELDS},
         )
 
     def update(self, request, obj, form):
-        commands.allergy_update(allergy_id=obj.pk, **changed(form, "substance", "reaction", "severity"))
+        changes = changed(form, *ALLERGY_FIELDS)
+        if "allergen_code" in form.changed_data and form.cleaned_data["allergen_code"]:
+            changes["allergen"] = form.cleaned_data["allergen_code"]
+        elif "substance" in form.changed_data:
+            changes["substance"] = form.cleaned_data["substance"]
+        commands.allergy_update(allergy_id=obj.pk, **changes)
+
+
+@admin.register(AllergyStatement)
+class AllergyStatementAdmin(CommandAdmin):
+    """'No known (drug) allergies': recorded here or on the chart; withdrawn by the allergy that denies it."""
+
+    list_display = ["patient", "kind", "stated_at", "stated_by", "withdrawn_at", "withdrawn_because"]
+    list_filter = ["kind"]
+    search_fields = ["patient__mrn", "patient__family_name"]
+    autocomplete_fields = ["patient"]
+    fields = ["patient", "kind", "stated_at", "stated_by", "withdrawn_at", "withdrawn_because"]
+    readonly_fields = ["stated_at", "stated_by", "withdrawn_at", "withdrawn_because"]
+    list_select_related = ["patient", "stated_by"]
+
+    def create(self, request, form, formsets):
+        data = form.cleaned_data
+        return commands.allergy_statement_record(
+            patient_id=data["patient"].pk, kind=data["kind"], stated_by=request.user
+        )
+
+
+@command_action(description="Resolve the selected problems", perms=("clinical.change_condition",))
+def resolve_conditions(modeladmin, request, queryset):
+    done = sum(
+        modeladmin.run_command(request, commands.condition_resolve, condition_id=c.pk)
+        for c in queryset.filter(status=Condition.Status.ACTIVE)
+    )
+    modeladmin.message_user(request, f"Resolved {done} problem(s).")
+
+
+@admin.register(Condition)
+class ConditionAdmin(CommandAdmin):
+    """The problem list: one row per problem (diagnoses add and confirm them); resolved with the action."""
+
+    list_display = ["patient", "code", "description", "status", "onset", "resolved_on", "last_diagnosed_at"]
+    list_filter = ["status"]
+    search_fields = ["code__code", "description", "patient__mrn", "patient__family_name"]
+    autocomplete_fields = ["patient", "code"]
+    fields = ["patient", "code", "description", "status", "onset", "resolved_on", "recorded_at", "last_diagnosed_at"]
+    readonly_fields = ["description", "status", "resolved_on", "recorded_at", "last_diagnosed_at"]
+    list_select_related = ["patient"]
+    actions = [resolve_conditions]
+
+    def create(self, request, form, formsets):
+        data = form.cleaned_data
+        return commands.condition_record(
+            patient_id=data["patient"].pk, code=data["code"].pk, onset=data.get("onset"), recorded_by=request.user
+        )
 
 
 @admin.register(Vitals)

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from clinical import commands, queries
 from clinical import serializers as s
@@ -110,6 +111,64 @@ class AllergyViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMi
         data = self.validated()
         data["patient_id"] = data.pop("patient")
         return self.created(commands.allergy_record(recorded_by=request.user, **data))
+
+    @extend_schema(request=s.AllergyUpdate, responses={200: s.AllergyOutput})
+    def partial_update(self, request, pk=None):
+        return self.respond(commands.allergy_update(allergy_id=pk, **self.validated(s.AllergyUpdate, partial=True)))
+
+
+class AllergenViewSet(viewsets.GenericViewSet):
+    """The allergen list allergies are coded against (shipped with the project: clinical/allergens.py)."""
+
+    queryset = queries.allergies()  # those who may read allergies may read the list
+    serializer_class = s.AllergenOutput
+    pagination_class = None
+
+    @extend_schema(responses={200: s.AllergenOutput(many=True)})
+    def list(self, request):
+        return Response(s.AllergenOutput(s.ALLERGENS, many=True).data)
+
+
+class AllergyStatementViewSet(AuditedReads, mixins.ListModelMixin, CommandViewSet):
+    """'No known drug allergies' / 'no known allergies': what the patient said when asked."""
+
+    serializer_class = s.AllergyStatementOutput
+    input_serializer = s.AllergyStatementInput
+    filterset_fields = ["patient", "kind"]
+
+    def get_queryset(self):
+        return queries.allergy_statements()
+
+    @extend_schema(request=s.AllergyStatementInput, responses={201: s.AllergyStatementOutput})
+    def create(self, request):
+        data = self.validated()
+        statement = commands.allergy_statement_record(
+            patient_id=data["patient"], kind=data["kind"], stated_by=request.user
+        )
+        return self.created(statement)
+
+
+class ConditionViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+    """The problem list: one row per problem per patient (resolved ones stay, with their date)."""
+
+    serializer_class = s.ConditionOutput
+    input_serializer = s.ConditionInput
+    filterset_fields = ["patient", "status"]
+    action_permissions = {"resolve": ["clinical.change_condition"]}
+
+    def get_queryset(self):
+        return queries.conditions()
+
+    @extend_schema(request=s.ConditionInput, responses={201: s.ConditionOutput})
+    def create(self, request):
+        data = self.validated()
+        data["patient_id"] = data.pop("patient")
+        return self.created(commands.condition_record(recorded_by=request.user, **data))
+
+    @extend_schema(request=s.ConditionResolve, responses={200: s.ConditionOutput})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return self.respond(commands.condition_resolve(condition_id=pk, **self.validated(s.ConditionResolve)))
 
 
 class VitalsViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):

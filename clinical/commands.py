@@ -4,11 +4,22 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db import connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
-from clinical import lab_tests
-from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, LabResult, Patient, Vitals
+from clinical import allergens, lab_tests
+from clinical.models import (
+    Allergy,
+    AllergyStatement,
+    Condition,
+    Department,
+    Diagnosis,
+    Encounter,
+    Icd10Code,
+    LabResult,
+    Patient,
+    Vitals,
+)
 from clinical.queries import clinicians
 from core.commands import get_locked, get_or_invalid, lock_or_invalid, save_changes, save_new, validate
 from core.errors import Conflict, InvalidInput, NotFound
@@ -151,10 +162,44 @@ def _open_encounter(encounter_id: int) -> Encounter:
 
 
 def _icd10(code: str) -> Icd10Code:
+    """A billable ICD-10-CM code: a category (J18) is refused with the billable codes under it."""
     icd = Icd10Code.objects.filter(pk=normalize_icd10(code)).first()
     if icd is None:
         raise InvalidInput(f"'{code}' is not an ICD-10-CM code.", field="code")
+    if not icd.billable:
+        prefix = icd.code if "." in icd.code else f"{icd.code}."
+        under = list(
+            Icd10Code.objects.filter(code__startswith=prefix, billable=True)
+            .order_by("code")
+            .values_list("code", flat=True)
+        )
+        hint = (
+            f"; pick a billable code such as {', '.join(under[:6])}{' ...' if len(under) > 6 else ''}" if under else ""
+        )
+        raise InvalidInput(f"{icd.code} ({icd.description}) is a category, not a billable code{hint}.", field="code")
     return icd
+
+
+def _confirm_problem(patient_id: int, icd: Icd10Code, *, at: datetime.datetime, by: User | None) -> Condition:
+    """The patient's active problem with this code, confirmed by a diagnosis at `at`; a new one if none."""
+    problem = Condition.objects.select_for_update().filter(patient_id=patient_id, code=icd, status="active").first()
+    if problem is None:
+        try:
+            with transaction.atomic(using="default"):
+                return Condition.objects.create(
+                    patient_id=patient_id,
+                    code=icd,
+                    description=icd.description,
+                    onset=timezone.localtime(at).date(),
+                    recorded_by=by,
+                    last_diagnosed_at=at,
+                )
+        except IntegrityError:  # recorded at this moment by another diagnosis: confirm that one
+            problem = Condition.objects.select_for_update().get(patient_id=patient_id, code=icd, status="active")
+    if problem.last_diagnosed_at is None or problem.last_diagnosed_at < at:
+        problem.last_diagnosed_at = at
+        problem.save(using="default", update_fields=["last_diagnosed_at"])
+    return problem
 
 
 def _check_one_primary(encounter: Encounter, *, besides: int | None = None) -> None:
@@ -177,7 +222,10 @@ def diagnosis_record(
     diagnosis = Diagnosis(
         encounter=encounter, code=icd, description=icd.description, is_primary=is_primary, recorded_by=recorded_by
     )
-    return save_new(diagnosis, on_conflict="This encounter already has a primary diagnosis.", field="is_primary")
+    save_new(diagnosis, on_conflict="This encounter already has a primary diagnosis.", field="is_primary")
+    # The problem list: one row per problem, whatever the number of encounters that diagnose it.
+    _confirm_problem(encounter.patient_id, icd, at=max(diagnosis.recorded_at, encounter.started_at), by=recorded_by)
+    return diagnosis
 
 
 @transaction.atomic(using="default")
@@ -193,6 +241,7 @@ def diagnosis_update(*, diagnosis_id: int, code: str | None = None, is_primary: 
     if code is not None:
         icd = _icd10(code)
         changes |= {"code": icd, "description": icd.description}
+        _confirm_problem(encounter.patient_id, icd, at=diagnosis.recorded_at, by=diagnosis.recorded_by)
     if is_primary is not None:
         if is_primary and not diagnosis.is_primary:
             _check_one_primary(encounter, besides=diagnosis.pk)
@@ -213,35 +262,199 @@ def diagnosis_resolve(*, diagnosis_id: int, resolved_at: datetime.datetime | Non
         raise Conflict(f"Diagnosis {diagnosis.pk} is already resolved.")
     diagnosis.resolved_at = resolved_at or timezone.now()
     diagnosis.save(using="default", update_fields=["resolved_at"])
+    # The problem is over when its last unresolved diagnosis is: it leaves the problem list too.
+    patient_id = diagnosis.encounter.patient_id
+    others = Diagnosis.objects.filter(encounter__patient_id=patient_id, code=diagnosis.code, resolved_at__isnull=True)
+    problem = (
+        Condition.objects.select_for_update()
+        .filter(patient_id=patient_id, code=diagnosis.code, status=Condition.Status.ACTIVE)
+        .first()
+    )
+    if problem is not None and not others.exists():
+        resolved_on = max(timezone.localtime(diagnosis.resolved_at).date(), problem.onset or datetime.date.min)
+        problem.status, problem.resolved_on = Condition.Status.RESOLVED, resolved_on
+        problem.save(using="default", update_fields=["status", "resolved_on"])
     return diagnosis
+
+
+def _allergen(code: str) -> allergens.Allergen:
+    allergen = allergens.ALLERGENS.get((code or "").strip())
+    if allergen is None:
+        raise InvalidInput(
+            f"'{code}' is not on the allergen list; choose one, or record it as free text (uncoded).", field="allergen"
+        )
+    return allergen
+
+
+def _not_in_future(onset: datetime.date | None) -> None:
+    if onset is not None and onset > timezone.localdate():
+        raise InvalidInput("An onset cannot be in the future.", field="onset")
+
+
+def _withdraw_statement_denied_by(allergy: Allergy) -> None:
+    """An allergy on record ends a statement that denies it: "no known allergies" always (replaced by "no
+    known drug allergies" when the allergy is not to a drug), "no known drug allergies" for a drug allergy."""
+    if allergy.verification == Allergy.Verification.REFUTED:
+        return
+    current = AllergyStatement.objects.select_for_update().filter(patient=allergy.patient, withdrawn_at__isnull=True)
+    statement = current.first()
+    if statement is None:
+        return
+    kinds = AllergyStatement.Kind
+    if statement.kind == kinds.NO_KNOWN_DRUG_ALLERGIES and allergy.category != Allergy.Category.DRUG:
+        return
+    statement.withdrawn_at = timezone.now()
+    statement.withdrawn_because = f"Allergy to {allergy.substance} recorded"[:200]
+    statement.save(using="default", update_fields=["withdrawn_at", "withdrawn_because"])
+    if statement.kind == kinds.NO_KNOWN_ALLERGIES and allergy.category != Allergy.Category.DRUG:
+        AllergyStatement.objects.create(
+            patient=allergy.patient, kind=kinds.NO_KNOWN_DRUG_ALLERGIES, stated_by=statement.stated_by
+        )
 
 
 @transaction.atomic(using="default")
 def allergy_record(
-    *, patient_id: int, substance: str, severity: str, reaction: str = "", recorded_by: User | None = None
+    *,
+    patient_id: int,
+    severity: str,
+    allergen: str = "",
+    substance: str = "",
+    category: str = "",
+    reaction: str = "",
+    verification: str = Allergy.Verification.UNCONFIRMED,
+    onset: datetime.date | None = None,
+    recorded_by: User | None = None,
 ) -> Allergy:
+    """Record an allergy against the allergen list (`allergen`, a code), or as free text (`substance`):
+    text that names an allergen on the list (a name or a usual synonym: "Penicillin", "sulfa") is coded
+    as that allergen; anything else is recorded uncoded (its `category` drug unless said otherwise), shown
+    as such, and warns at every prescription. A "no known (drug) allergies" statement it contradicts is
+    withdrawn."""
+    patient = lock_or_invalid(Patient, patient_id, field="patient")  # serialises with allergy statements
+    if allergen:
+        found = _allergen(allergen)
+    elif (substance or "").strip():
+        found = allergens.find(substance)
+    else:
+        raise InvalidInput("Choose an allergen from the list, or type it as free text.", field="allergen")
+    if found:
+        substance, category = found.name, found.category
+    _not_in_future(onset)
     allergy = Allergy(
-        patient=get_or_invalid(Patient, patient_id, field="patient"),
-        substance=substance.strip(),
+        patient=patient,
+        allergen_code=found.code if found else "",
+        substance=" ".join(substance.split())[:100],
+        category=category or Allergy.Category.DRUG,
         severity=severity,
-        reaction=reaction,
+        reaction=(reaction or "").strip(),
+        verification=verification,
+        onset=onset,
         recorded_by=recorded_by,
     )
-    validate(allergy)
-    return save_new(allergy, on_conflict="This allergy is already recorded for the patient.", field="substance")
+    validate(allergy, exclude=["patient"])
+    if found and Allergy.objects.filter(patient=patient, allergen_code=found.code).exists():
+        raise Conflict(f"An allergy to {found.name} is already recorded for the patient.", field="allergen")
+    save_new(allergy, on_conflict="This allergy is already recorded for the patient.", field="substance")
+    _withdraw_statement_denied_by(allergy)
+    return allergy
 
 
 @transaction.atomic(using="default")
 def allergy_update(*, allergy_id: int, **changes) -> Allergy:
-    if "substance" in changes:
-        changes["substance"] = changes["substance"].strip()
-    return save_changes(
-        get_locked(Allergy, allergy_id),
+    """Confirm or refute an allergy, correct its reaction, severity or onset; code an uncoded one (`allergen`)."""
+    allergy = get_locked(Allergy, allergy_id)
+    if "allergen" in changes:
+        found = _allergen(changes.pop("allergen"))
+        changes |= {"allergen_code": found.code, "substance": found.name, "category": found.category}
+    elif "substance" in changes or "category" in changes:
+        if allergy.coded:
+            raise InvalidInput("A coded allergy is corrected by choosing another allergen.", field="substance")
+        if "substance" in changes:
+            changes["substance"] = " ".join(changes["substance"].split())[:100]
+    _not_in_future(changes.get("onset"))
+    save_changes(
+        allergy,
         changes,
-        allowed=("substance", "reaction", "severity"),
+        allowed=("allergen_code", "substance", "category", "reaction", "severity", "verification", "onset"),
         on_conflict="This allergy is already recorded for the patient.",
         field="substance",
     )
+    if {"verification", "allergen_code", "category"} & set(changes):
+        _withdraw_statement_denied_by(allergy)
+    return allergy
+
+
+@transaction.atomic(using="default")
+def allergy_statement_record(*, patient_id: int, kind: str, stated_by: User | None = None) -> AllergyStatement:
+    """The patient was asked and has no known drug allergies (or none at all). Refused while an allergy it
+    denies is on record (refute that first); replaces the patient's current statement."""
+    patient = lock_or_invalid(Patient, patient_id, field="patient")
+    if kind not in AllergyStatement.Kind.values:
+        raise InvalidInput(f"Choose one of: {', '.join(AllergyStatement.Kind.values)}.", field="kind")
+    denied = Allergy.objects.filter(patient=patient).exclude(verification=Allergy.Verification.REFUTED)
+    if kind == AllergyStatement.Kind.NO_KNOWN_DRUG_ALLERGIES:
+        denied = denied.filter(category=Allergy.Category.DRUG)
+    if denied.exists():
+        names = ", ".join(a.substance for a in denied[:5])
+        raise Conflict(f"Allergies are on record ({names}); refute them first if they are wrong.", field="kind")
+    AllergyStatement.objects.filter(patient=patient, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now(), withdrawn_because="Replaced by a new statement"
+    )
+    return AllergyStatement.objects.create(patient=patient, kind=kind, stated_by=stated_by)
+
+
+@transaction.atomic(using="default")
+def condition_record(
+    *, patient_id: int, code: str, onset: datetime.date | None = None, recorded_by: User | None = None
+) -> Condition:
+    """Add a problem to the patient's problem list (a billable ICD-10-CM code), without an encounter."""
+    patient = get_or_invalid(Patient, patient_id, field="patient")
+    icd = _icd10(code)
+    _not_in_future(onset)
+    if Condition.objects.filter(patient=patient, code=icd, status=Condition.Status.ACTIVE).exists():
+        raise Conflict(f"{icd.code} {icd.description} is already on the problem list.", field="code")
+    problem = Condition(patient=patient, code=icd, description=icd.description, onset=onset, recorded_by=recorded_by)
+    validate(problem)
+    return save_new(problem, on_conflict="This problem is already on the patient's problem list.", field="code")
+
+
+PROBLEMS_FROM_DIAGNOSES = """
+INSERT INTO clinical_condition (patient_id, icd10_code, description, status, onset, recorded_at, last_diagnosed_at)
+SELECT e.patient_id, d.icd10_code, max(d.description), 'active', min(d.recorded_at)::date, min(d.recorded_at),
+       max(d.recorded_at)
+FROM clinical_diagnosis d
+JOIN clinical_encounter e ON e.id = d.encounter_id
+WHERE d.resolved_at IS NULL AND NOT EXISTS (
+    SELECT 1 FROM clinical_condition c
+    WHERE c.patient_id = e.patient_id AND c.icd10_code = d.icd10_code AND c.status = 'active'
+)
+GROUP BY e.patient_id, d.icd10_code
+ORDER BY e.patient_id, d.icd10_code
+"""
+
+
+@transaction.atomic(using="default")
+def problem_list_from_diagnoses() -> int:
+    """For bulk loads (generate_data), which write diagnoses with COPY: one active problem per patient and
+    code of the unresolved diagnoses not already on the list. One statement: no signals, like the load."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute(PROBLEMS_FROM_DIAGNOSES)
+        return cursor.rowcount
+
+
+@transaction.atomic(using="default")
+def condition_resolve(*, condition_id: int, resolved_on: datetime.date | None = None) -> Condition:
+    """The problem is over: it leaves the active problem list (and stays on record as resolved)."""
+    problem = get_locked(Condition, condition_id)
+    if problem.status == Condition.Status.RESOLVED:
+        raise Conflict(f"{problem.code_id} was already resolved on {problem.resolved_on}.")
+    resolved_on = resolved_on or timezone.localdate()
+    _not_in_future(resolved_on)
+    if problem.onset and resolved_on < problem.onset:
+        raise InvalidInput("A problem cannot be resolved before its onset.", field="resolved_on")
+    problem.status, problem.resolved_on = Condition.Status.RESOLVED, resolved_on
+    problem.save(using="default", update_fields=["status", "resolved_on"])
+    return problem
 
 
 @transaction.atomic(using="default")

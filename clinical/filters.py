@@ -25,7 +25,7 @@ class DiagnosisFilter(filters.FilterSet):
 class AllergyFilter(filters.FilterSet):
     class Meta:
         model = Allergy
-        fields = ["patient", "severity"]
+        fields = ["patient", "severity", "verification", "category", "allergen_code"]
 
 
 class VitalsFilter(filters.FilterSet):

@@ -1,7 +1,7 @@
 from django import forms
 
-from clinical import lab_tests
-from clinical.models import Allergy, Encounter, Patient
+from clinical import allergens, lab_tests
+from clinical.models import Allergy, AllergyStatement, Encounter, Patient
 from core.widgets import DateInput, DateTimeInput
 
 
@@ -73,6 +73,56 @@ class DiagnosisForm(forms.Form):
 
 
 class AllergyForm(forms.Form):
-    substance = forms.CharField(max_length=100)
-    reaction = forms.CharField(max_length=200, required=False)
+    allergen = forms.ChoiceField(
+        choices=[("", "Choose an allergen"), *allergens.choices()],
+        required=False,
+        help_text="Drug classes are checked against every drug of the class.",
+    )
+    substance = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Not on the list (free text)",
+        help_text="Recorded as an uncoded allergy: no check can match it, so it warns at every prescription.",
+    )
+    category = forms.ChoiceField(
+        choices=Allergy.Category.choices, initial=Allergy.Category.DRUG, help_text="For a free-text allergy."
+    )
+    reaction = forms.CharField(
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "reaction-options"}),
+        help_text="What happened, e.g. anaphylaxis, hives, rash.",
+    )
     severity = forms.ChoiceField(choices=Allergy.Severity.choices)
+    verification = forms.ChoiceField(choices=Allergy.Verification.choices, initial=Allergy.Verification.UNCONFIRMED)
+    onset = forms.DateField(required=False, widget=DateInput, help_text="When it (first) happened, if known.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("allergen") and data.get("substance"):
+            self.add_error("substance", "Choose an allergen from the list or type one; not both.")
+        elif not data.get("allergen") and not data.get("substance"):
+            self.add_error("allergen", "Choose an allergen from the list, or type it as free text.")
+        return data
+
+
+class AllergyStatementForm(forms.Form):
+    kind = forms.ChoiceField(choices=AllergyStatement.Kind.choices, label="Asked, and the patient has")
+
+
+class AllergyVerificationForm(forms.Form):
+    verification = forms.ChoiceField(choices=Allergy.Verification.choices)
+
+
+class ConditionForm(forms.Form):
+    code = forms.CharField(
+        max_length=10,
+        label="ICD-10-CM code",
+        help_text="A billable code (J18.9, not J18).",
+        widget=forms.TextInput(attrs={"list": "icd10-options", "autocomplete": "off", "data-icd10-search": "1"}),
+    )
+    onset = forms.DateField(required=False, widget=DateInput)
+
+
+class ResolveConditionForm(forms.Form):
+    resolved_on = forms.DateField(required=False, widget=DateInput, help_text="Empty: today.")

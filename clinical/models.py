@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from clinical import lab_tests
+from clinical import allergens, lab_tests
 from core import links
 
 
@@ -152,15 +152,34 @@ class Diagnosis(models.Model):
 
 
 class Allergy(models.Model):
+    """An allergy or intolerance: coded against the allergen list (clinical/allergens.py), or, when nothing
+    on the list fits, free text (uncoded: shown as such, and it warns at every prescription)."""
+
     class Severity(models.TextChoices):
         MILD = "mild", "Mild"
         MODERATE = "moderate", "Moderate"
         SEVERE = "severe", "Severe"
 
+    class Category(models.TextChoices):
+        DRUG = allergens.DRUG, "Drug"
+        FOOD = allergens.FOOD, "Food"
+        ENVIRONMENT = allergens.ENVIRONMENT, "Environment"
+
+    class Verification(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", "Unconfirmed"
+        CONFIRMED = "confirmed", "Confirmed"
+        REFUTED = "refuted", "Refuted"
+
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
-    substance = models.CharField(max_length=100, help_text="Substance or active ingredient, e.g. penicillin.")
+    allergen_code = models.CharField(
+        max_length=60, blank=True, help_text="A code of the allergen list; empty for an uncoded (free-text) allergy."
+    )
+    substance = models.CharField(max_length=100, help_text="The allergen's name on the list, or the free text.")
+    category = models.CharField(max_length=12, choices=Category.choices)
     reaction = models.CharField(max_length=200, blank=True)
     severity = models.CharField(max_length=10, choices=Severity.choices)
+    verification = models.CharField(max_length=12, choices=Verification.choices, default=Verification.UNCONFIRMED)
+    onset = models.DateField(null=True, blank=True, help_text="When the reaction happened (first), if known.")
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -176,10 +195,111 @@ class Allergy(models.Model):
                 name="one_allergy_per_substance",
                 violation_error_message="This allergy is already recorded for the patient.",
             ),
+            models.UniqueConstraint(
+                fields=["patient", "allergen_code"],
+                condition=~models.Q(allergen_code=""),
+                name="one_allergy_per_allergen",
+                violation_error_message="This allergy is already recorded for the patient.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(verification__in=["unconfirmed", "confirmed", "refuted"]),
+                name="allergy_verification_known",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(category__in=["drug", "food", "environment"]), name="allergy_category_known"
+            ),
         ]
 
     def __str__(self):
         return f"{self.substance} ({self.get_severity_display()})"
+
+    @property
+    def coded(self) -> bool:
+        return bool(self.allergen_code)
+
+
+class AllergyStatement(models.Model):
+    """What was said when the patient was asked about allergies and had none: "no known drug allergies" (or
+    none at all). No current statement and no allergy on record means nobody has asked yet. Recording an
+    allergy the statement denies withdraws it."""
+
+    class Kind(models.TextChoices):
+        NO_KNOWN_DRUG_ALLERGIES = "nkda", "No known drug allergies"
+        NO_KNOWN_ALLERGIES = "nka", "No known allergies"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergy_statements")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    stated_at = models.DateTimeField(default=timezone.now)
+    stated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_because = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-stated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_current_allergy_statement",
+                violation_error_message="The patient already has a current allergy statement.",
+            ),
+            models.CheckConstraint(condition=models.Q(kind__in=["nkda", "nka"]), name="allergystatement_kind_known"),
+        ]
+
+    def __str__(self):
+        return self.get_kind_display()
+
+
+class Condition(models.Model):
+    """The problem list: one row per problem a patient has (ICD-10-CM, a billable code), created or
+    confirmed by encounter diagnoses, resolved when it is over. A problem that comes back is a new row."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RESOLVED = "resolved", "Resolved"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="conditions")
+    code = models.ForeignKey(Icd10Code, on_delete=models.PROTECT, related_name="+", db_column="icd10_code")
+    description = models.CharField(max_length=300, help_text="As given by the ICD-10-CM list.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    onset = models.DateField(null=True, blank=True)
+    resolved_on = models.DateField(null=True, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    last_diagnosed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The latest encounter diagnosis of this problem."
+    )
+
+    class Meta:
+        ordering = ["status", "onset", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "code"],
+                condition=models.Q(status="active"),
+                name="one_active_condition_per_code",
+                violation_error_message="This problem is already on the patient's problem list.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="active", resolved_on__isnull=True)
+                | models.Q(status="resolved", resolved_on__isnull=False),
+                name="condition_resolved_has_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(onset__isnull=True)
+                | models.Q(resolved_on__isnull=True)
+                | models.Q(resolved_on__gte=models.F("onset")),
+                name="condition_resolved_after_onset",
+                violation_error_message="A problem cannot be resolved before its onset.",
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "status"], name="condition_patient_status")]
+
+    def __str__(self):
+        return f"{self.code_id} {self.description}"
 
 
 # Physiological ranges: values outside them are typing errors, not patients.

@@ -3,7 +3,18 @@
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
-from clinical.models import Allergy, Department, Diagnosis, Encounter, Icd10Code, LabResult, Patient, Vitals
+from clinical.models import (
+    Allergy,
+    AllergyStatement,
+    Condition,
+    Department,
+    Diagnosis,
+    Encounter,
+    Icd10Code,
+    LabResult,
+    Patient,
+    Vitals,
+)
 
 ATTEND = "attend_encounter"
 
@@ -68,6 +79,34 @@ def diagnoses() -> QuerySet[Diagnosis]:
 
 def allergies() -> QuerySet[Allergy]:
     return Allergy.objects.all()
+
+
+def allergy_statements() -> QuerySet[AllergyStatement]:
+    return AllergyStatement.objects.all()
+
+
+def allergy_status(*, patient_id: int) -> dict:
+    """What is known about the patient's allergies: `state` "recorded" (allergies on record, refuted ones
+    aside), "nkda" / "nka" (a current statement), or "not_asked" (nothing: nobody has asked yet)."""
+    if Allergy.objects.filter(patient_id=patient_id).exclude(verification=Allergy.Verification.REFUTED).exists():
+        return {"state": "recorded", "label": "Allergies recorded", "statement": None}
+    statement = (
+        AllergyStatement.objects.select_related("stated_by")
+        .filter(patient_id=patient_id, withdrawn_at__isnull=True)
+        .first()
+    )
+    if statement:
+        return {"state": statement.kind, "label": statement.get_kind_display(), "statement": statement}
+    return {"state": "not_asked", "label": "Not yet asked", "statement": None}
+
+
+def conditions() -> QuerySet[Condition]:
+    return Condition.objects.all()
+
+
+def problem_list(*, patient_id: int) -> QuerySet[Condition]:
+    """The patient's active problems, oldest onset first."""
+    return Condition.objects.filter(patient_id=patient_id, status=Condition.Status.ACTIVE).order_by("onset", "code_id")
 
 
 def vitals() -> QuerySet[Vitals]:

@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
-from clinical import lab_tests
+from clinical import allergens, lab_tests
 from clinical.models import (
     VITAL_RANGES,
     Allergy,
+    AllergyStatement,
+    Condition,
     Department,
     Diagnosis,
     Encounter,
@@ -113,15 +115,114 @@ class DiagnosisOutput(serializers.ModelSerializer):
 
 class AllergyInput(serializers.Serializer):
     patient = serializers.IntegerField()
-    substance = serializers.CharField(max_length=100)
+    allergen = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A code of the allergen list (GET /api/v1/allergens/), e.g. class:penicillins, drug:aspirin.",
+    )
+    substance = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Free text, when no allergen fits: coded when it names one on the list, else uncoded (it warns "
+        "at every prescription).",
+    )
+    category = serializers.ChoiceField(
+        choices=Allergy.Category.choices, required=False, default="", help_text="For an uncoded allergy."
+    )
     reaction = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     severity = serializers.ChoiceField(choices=Allergy.Severity.choices)
+    verification = serializers.ChoiceField(
+        choices=Allergy.Verification.choices, default=Allergy.Verification.UNCONFIRMED
+    )
+    onset = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class AllergyUpdate(serializers.Serializer):
+    allergen = serializers.CharField(max_length=60, required=False, help_text="Code an uncoded allergy.")
+    reaction = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    severity = serializers.ChoiceField(choices=Allergy.Severity.choices, required=False)
+    verification = serializers.ChoiceField(choices=Allergy.Verification.choices, required=False)
+    onset = serializers.DateField(required=False, allow_null=True)
 
 
 class AllergyOutput(serializers.ModelSerializer):
+    coded = serializers.BooleanField(read_only=True)
+
     class Meta:
         model = Allergy
-        fields = ["id", "patient", "substance", "reaction", "severity", "recorded_at"]
+        fields = [
+            "id",
+            "patient",
+            "allergen_code",
+            "substance",
+            "coded",
+            "category",
+            "reaction",
+            "severity",
+            "verification",
+            "onset",
+            "recorded_at",
+        ]
+
+
+class AllergenOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    category = serializers.CharField()
+    drug_class = serializers.CharField(help_text="For a drug class: the class checked against.")
+    ingredient = serializers.CharField(help_text="For a drug: the ingredient checked against.")
+    atc = serializers.CharField(help_text="WHO ATC code or group, where there is one.")
+
+
+class AllergyStatementInput(serializers.Serializer):
+    patient = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=AllergyStatement.Kind.choices)
+
+
+class AllergyStatementOutput(serializers.ModelSerializer):
+    class Meta:
+        model = AllergyStatement
+        fields = ["id", "patient", "kind", "stated_at", "stated_by", "withdrawn_at", "withdrawn_because"]
+
+
+class AllergyStatusOutput(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["recorded", "nkda", "nka", "not_asked"])
+    label = serializers.CharField()
+
+
+class ConditionInput(serializers.Serializer):
+    patient = serializers.IntegerField()
+    code = serializers.CharField(max_length=10, help_text="A billable ICD-10-CM code, e.g. J18.9.")
+    onset = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ConditionResolve(serializers.Serializer):
+    resolved_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ConditionOutput(serializers.ModelSerializer):
+    code = serializers.CharField(source="code_id")
+
+    class Meta:
+        model = Condition
+        fields = [
+            "id",
+            "patient",
+            "code",
+            "description",
+            "status",
+            "onset",
+            "resolved_on",
+            "recorded_at",
+            "last_diagnosed_at",
+        ]
+
+
+ALLERGENS = [vars(a) for a in allergens.ALLERGENS.values()]
 
 
 class VitalsInput(serializers.Serializer):

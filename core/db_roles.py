@@ -3,7 +3,7 @@
 - The app role (settings.DATABASE_APP_ROLE, default hmis_app) is what web and worker connect as
   (DATABASE_USER=hmis_app, or its name in DATABASE_URL). It reads and writes rows and owns nothing: it
   cannot drop, alter or TRUNCATE a table, nor drop the audit table's triggers, and on the audit table it
-  may only INSERT and SELECT.
+  may only INSERT and SELECT. It is granted pg_monitor (read-only statistics: is a standby synchronous?).
 - The projector role (settings.DATABASE_PROJECTOR_ROLE, default hmis_projector, no login) owns the
   projections' materialized views, because REFRESH needs their owner; the app role is a member. Owning
   derived data gives nothing over the record: the views are rebuilt from the write tables.
@@ -43,6 +43,8 @@ def ensure_roles(using: str = "default") -> bool:
             if not _exists(cursor, app):
                 cursor.execute(f'CREATE ROLE "{app}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION')
             cursor.execute(f'GRANT "{projector}" TO "{app}"')
+            # Read-only statistics: is a standby synchronous (core/routing/failover.py), archiving, lag.
+            cursor.execute(f'GRANT pg_monitor TO "{app}"')
         if not (_exists(cursor, app) and _exists(cursor, projector)):
             log.warning("database roles %s / %s missing and not created: grants skipped", app, projector)
             return False

@@ -7,9 +7,11 @@ class DomainError(Exception):
     status = 400
     default_field = "non_field_errors"
 
-    def __init__(self, message: str | None = None, *, field: str | None = None, errors=None):
+    def __init__(self, message: str | None = None, *, field: str | None = None, errors=None, extra=None):
         # {field: [messages]}, or for items of a list field {field: {position: {field: [messages]}}}.
         self.errors: dict = {k: v if isinstance(v, dict) else list(v) for k, v in (errors or {}).items()}
+        # Structured detail the API answers beside "errors" (e.g. the safety checks that stopped an order).
+        self.extra: dict = dict(extra or {})
         if message:
             self.errors.setdefault(field or self.default_field, []).append(message)
         super().__init__(message or "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in self.errors.items()))

@@ -5,6 +5,7 @@ PROJECTIONS = "hmis:proj"  # summaries and refresh flags: hmis:proj:<projection>
 READ_YOUR_WRITES = "hmis:ryw"  # an API client's last write position: hmis:ryw:<identity>
 AUDIT_SPOOL = "hmis:audit:spool"  # read events waiting for the primary
 THROTTLE = "hmis:throttle"  # API request counts per client and window
+BACKUP_STATUS = "hmis:ops:backup-status"  # the last backup as pgBackRest's repository told the status
 
 
 def projection(name: str, part: str) -> str:

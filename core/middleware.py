@@ -85,7 +85,8 @@ class DatabaseErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, OperationalError | InterfaceError):
-            return _answer(request, 503, {"detail": [DB_DOWN_MESSAGE]})
+            # A failover's own errors say more (core/routing/failover.py: refused, or outcome unknown).
+            return _answer(request, 503, {"detail": [getattr(exception, "public_message", DB_DOWN_MESSAGE)]})
         if isinstance(exception, DataError):
             return _answer(request, 400, {"non_field_errors": [BAD_VALUE_MESSAGE]})
         return None

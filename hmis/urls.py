@@ -14,6 +14,9 @@ urlpatterns = [
     path("patients/", include("chart.urls")),
     path("billing/", include("billing.urls")),
     path("pharmacy/", include("pharmacy.urls")),
+    path("inpatient/board/", include("reports.board_urls")),
+    path("inpatient/", include("inpatient.urls")),
+    path("scheduling/", include("scheduling.urls")),
     path("api/v1/", include("hmis.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).

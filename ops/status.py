@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_datetime
 
 from core.routing import health
 from core.routing import lsn as lsn_mod
+from ops import cluster
 
 
 def _primary() -> dict:
@@ -105,8 +106,16 @@ def system_status() -> dict:
         "broker": _broker(),
         "worker": _worker(),
         "projections": _projections(),
+        "cluster": cluster.members(),
+        "archive": cluster.archive(),
+        "backup": cluster.last_backup(),
     }
-    healthy = primary["up"] and all(s["up"] for s in standbys.values()) and report["redis"]["up"]
+    # A listed node that is the primary now (after a failover) is no missing standby.
+    reachable = [s["up"] for alias, s in standbys.items() if s.get("in_recovery", True)]
+    members, archiving = report["cluster"], report["archive"]
+    writes_confirmed = bool(members.get("synchronous_standby")) or not members["up"]  # no Patroni: not ours to say
+    healthy = primary["up"] and all(reachable) and report["redis"]["up"] and members["up"] and writes_confirmed
+    healthy = healthy and not archiving.get("failing")
     report["status"] = "down" if not primary["up"] else ("ok" if healthy else "degraded")
     report["checked_in_ms"] = round((time.perf_counter() - started) * 1000, 1)
     return report

@@ -26,3 +26,13 @@ def locate_row(model_label: str, pk: int) -> dict:
     """
     rows = apps.get_model(model_label).objects.filter(pk=pk)
     return {"alias": rows.db, "found": rows.exists()}
+
+
+@shared_task(name="hmis.ops.backup", ignore_result=True, soft_time_limit=6 * 3600, time_limit=6 * 3600 + 60)
+def backup(kind: str = "incr") -> None:
+    """The nightly (incremental) and weekly (full) pgBackRest backups scheduled by beat."""
+    import logging
+
+    from ops.cluster import run_backup
+
+    logging.getLogger("hmis.ops").info("backup finished: %s", run_backup(kind))

@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 
 from core.admin import CommandAdmin, ReadOnlyAdmin, changed, command_action
 from pharmacy import commands, queries
-from pharmacy.forms import AdjustForm, DispenseForm
-from pharmacy.models import Dispense, DispenseAllocation, Drug, Prescription, StockBatch, StockMovement
+from pharmacy.forms import OVERRIDE_HELP, AdjustForm, DispenseForm
+from pharmacy.models import Dispense, DispenseAllocation, Drug, OrderCheck, Prescription, StockBatch, StockMovement
 
 
 @admin.register(Drug)
@@ -103,9 +104,32 @@ class StockMovementAdmin(ReadOnlyAdmin):
     list_select_related = ["batch__drug", "created_by"]
 
 
+class PrescriptionAdminForm(forms.ModelForm):
+    override_reason = forms.CharField(max_length=300, required=False, label="Override reason", help_text=OVERRIDE_HELP)
+
+    class Meta:
+        model = Prescription
+        fields = ["encounter", "drug", "dose", "frequency", "duration_days", "quantity", "notes"]
+
+
+class OrderCheckInline(admin.TabularInline):
+    model = OrderCheck
+    fields = ["stage", "action", "rule", "message", "override_reason", "decided_by", "decided_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Prescription)
 class PrescriptionAdmin(CommandAdmin):
-    """An order is never edited: a wrong one is cancelled and prescribed again."""
+    """An order is never edited: a wrong one is cancelled and prescribed again. Adding one runs the same
+    safety checks as the chart and the API (a block needs the override reason)."""
+
+    form = PrescriptionAdminForm
+    inlines = [OrderCheckInline]
 
     list_display = [
         "id",
@@ -124,17 +148,24 @@ class PrescriptionAdmin(CommandAdmin):
     date_hierarchy = "prescribed_at"
     list_select_related = ["drug", "encounter__patient"]
     autocomplete_fields = ["encounter", "drug"]
-    readonly_fields = ["quantity_dispensed", "status", "prescriber", "prescribed_at"]
+    readonly_fields = ["quantity_dispensed", "status", "prescriber", "prescribed_at", "ended_at", "end_reason"]
     actions = ["dispense", "cancel"]
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
     def create(self, request, form, formsets):
-        fields = ["dose", "frequency", "duration_days", "quantity", "notes"]
-        return commands.prescription_create(
+        fields = ["dose", "frequency", "duration_days", "quantity", "notes", "override_reason"]
+        prescription = commands.prescription_create(
             encounter_id=form.cleaned_data["encounter"].pk,
             drug_id=form.cleaned_data["drug"].pk,
             prescriber=request.user,
             **{f: form.cleaned_data[f] for f in fields},
         )
+        for finding in prescription.findings:
+            overridden = " (overridden)" if finding.blocks else ""
+            self.message_user(request, f"{finding.title}{overridden}: {finding.message}", messages.WARNING)
+        return prescription
 
     @command_action(description="Dispense the selected prescription…", perms=("pharmacy.add_dispense",))
     def dispense(self, request, queryset):
@@ -149,7 +180,7 @@ class PrescriptionAdmin(CommandAdmin):
                 commands.medication_dispense,
                 prescription_id=prescription.pk,
                 quantity=form.cleaned_data["quantity"],
-                allergy_override_reason=form.cleaned_data["allergy_override_reason"],
+                override_reason=form.cleaned_data["override_reason"],
                 dispensed_by=request.user,
             ):
                 self.message_user(request, f"Dispensed {prescription.drug}; the charge is on the encounter's invoice.")
@@ -165,7 +196,10 @@ class PrescriptionAdmin(CommandAdmin):
 
     @command_action(description="Cancel the selected prescriptions", perms=("pharmacy.change_prescription",))
     def cancel(self, request, queryset):
-        done = sum(self.run_command(request, commands.prescription_cancel, prescription_id=p.pk) for p in queryset)
+        done = sum(
+            self.run_command(request, commands.prescription_cancel, prescription_id=p.pk, cancelled_by=request.user)
+            for p in queryset
+        )
         self.message_user(request, f"Cancelled {done} prescription(s).")
 
 
@@ -184,17 +218,17 @@ class AllocationInline(admin.TabularInline):
 class DispenseAdmin(ReadOnlyAdmin):
     """Read-only: dispense from a prescription (the action), so FEFO, allergies and charges apply."""
 
-    list_display = ["dispensed_at", "prescription", "quantity", "dispensed_by", "allergy_override_reason"]
+    list_display = ["dispensed_at", "prescription", "quantity", "dispensed_by", "override_reason"]
     date_hierarchy = "dispensed_at"
     search_fields = ["prescription__drug__generic_name", "prescription__encounter__patient__mrn"]
     list_select_related = ["prescription__drug", "dispensed_by"]
-    inlines = [AllocationInline]
+    inlines = [AllocationInline, OrderCheckInline]
     readonly_fields = [
         "prescription",
         "quantity",
         "dispensed_by",
         "dispensed_at",
-        "allergy_override_reason",
-        "allergy_override_by",
+        "override_reason",
+        "override_by",
         "invoice_line",
     ]

@@ -3,8 +3,10 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from core.api.views import AuditedReads, CommandViewSet
+from core.audit import trail
 from core.errors import InvalidInput
 from pharmacy import commands, queries
 from pharmacy import serializers as s
@@ -73,10 +75,14 @@ class PrescriptionViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveMo
     serializer_class = s.PrescriptionOutput
     input_serializer = s.PrescriptionInput
     filterset_fields = ["status", "encounter", "drug", "encounter__patient"]
-    action_permissions = {"cancel": ["pharmacy.change_prescription"]}
+    action_permissions = {
+        "cancel": ["pharmacy.change_prescription"],
+        "stop": ["pharmacy.add_prescription", "pharmacy.change_prescription"],
+        "check": ["pharmacy.add_prescription"],
+    }
 
     def get_queryset(self):
-        return queries.prescriptions()
+        return queries.prescriptions().prefetch_related("checks")
 
     @extend_schema(request=s.PrescriptionInput, responses={201: s.PrescriptionOutput})
     def create(self, request):
@@ -84,10 +90,32 @@ class PrescriptionViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveMo
         data["encounter_id"], data["drug_id"] = data.pop("encounter"), data.pop("drug")
         return self.created(commands.prescription_create(prescriber=request.user, **data))
 
+    @extend_schema(
+        request=s.PrescriptionInput,
+        responses={200: s.ChecksOutput},
+        description="What the safety checks would say about this order now, without writing it (the same rules "
+        "the order itself is checked against when it is posted).",
+    )
+    @action(detail=False, methods=["post"])
+    def check(self, request):
+        data = self.validated()
+        encounter = queries.encounter_for_order(encounter_id=data["encounter"], drug_id=data["drug"])
+        trail.read_patient("pharmacy.order-checks", encounter.patient_id)
+        findings = queries.order_review(
+            patient_id=encounter.patient_id, drug_id=data["drug"], duration_days=data["duration_days"]
+        )
+        return Response({"checks": [f.as_dict() for f in findings]})
+
     @extend_schema(request=None, responses={200: s.PrescriptionOutput})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        return self.respond(commands.prescription_cancel(prescription_id=pk))
+        return self.respond(commands.prescription_cancel(prescription_id=pk, cancelled_by=request.user))
+
+    @extend_schema(request=s.StopInput, responses={200: s.PrescriptionOutput})
+    @action(detail=True, methods=["post"])
+    def stop(self, request, pk=None):
+        data = self.validated(s.StopInput)
+        return self.respond(commands.prescription_stop(prescription_id=pk, stopped_by=request.user, **data))
 
 
 class DispenseViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
@@ -96,7 +124,7 @@ class DispenseViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelM
     filterset_fields = ["prescription", "prescription__encounter__patient"]
 
     def get_queryset(self):
-        return queries.dispenses()
+        return queries.dispenses().prefetch_related("checks")
 
     @extend_schema(request=s.DispenseInput, responses={201: s.DispenseOutput})
     def create(self, request):
@@ -104,7 +132,7 @@ class DispenseViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelM
         dispense = commands.medication_dispense(
             prescription_id=data["prescription"],
             quantity=data.get("quantity"),
-            allergy_override_reason=data["allergy_override_reason"],
+            override_reason=data["override_reason"] or data["allergy_override_reason"],
             dispensed_by=request.user,
         )
         return self.created(dispense)

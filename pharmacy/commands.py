@@ -13,15 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import commands as billing
-from billing.models import Invoice, Payer
 from clinical.models import Encounter
-from core.commands import get_locked, get_or_invalid, save_changes, save_new, validate
+from core.audit import writes as audit_writes
+from core.commands import get_locked, get_or_invalid, lock_or_invalid, save_changes, save_new, validate
 from core.errors import Conflict, InvalidInput
+from pharmacy import safety
 from pharmacy.allocation import fefo_batches, plan_allocation
-from pharmacy.checks import allergy_conflicts
-from pharmacy.models import Dispense, DispenseAllocation, Drug, Prescription, StockBatch, StockMovement
+from pharmacy.models import Dispense, DispenseAllocation, Drug, OrderCheck, Prescription, StockBatch, StockMovement
+from pharmacy.safety.classes import canonical
 
-SELF_PAY = "Self-pay"
+SELF_PAY = billing.SELF_PAY
 
 
 @transaction.atomic(using="default")
@@ -44,12 +45,17 @@ def drug_create(
         unit=unit.strip(),
         unit_price=billing.cents(unit_price),
         reorder_level=reorder_level,
-        ingredients=sorted({i.strip().lower() for i in ingredients if i.strip()}),
+        ingredients=_ingredients(ingredients),
     )
     if not drug.ingredients:
         raise InvalidInput("Name at least one active ingredient.", field="ingredients")
     validate(drug)
     return save_new(drug, on_conflict="A drug with this code already exists.", field="code")
+
+
+def _ingredients(names: list[str]) -> list[str]:
+    """Lower case, sorted, each by the name the safety tables use (amoxycillin -> amoxicillin)."""
+    return sorted({canonical(name) for name in names if name.strip()})
 
 
 @transaction.atomic(using="default")
@@ -58,7 +64,7 @@ def drug_update(*, drug_id: int, **changes) -> Drug:
     if "unit_price" in changes:
         changes["unit_price"] = billing.cents(changes["unit_price"])
     if "ingredients" in changes:
-        changes["ingredients"] = sorted({i.strip().lower() for i in changes["ingredients"] if i.strip()})
+        changes["ingredients"] = _ingredients(changes["ingredients"])
         if not changes["ingredients"]:
             raise InvalidInput("Name at least one active ingredient.", field="ingredients")
     allowed = ("generic_name", "form", "strength", "unit", "unit_price", "reorder_level", "ingredients", "active")
@@ -121,6 +127,47 @@ def _move(batch: StockBatch, kind: str, quantity: int, **movement) -> None:
     StockMovement.objects.create(batch=batch, kind=kind, quantity=quantity, **movement)
 
 
+class SafetyBlock(Conflict):
+    """409: a safety check blocks the order and no override reason was given; nothing was written. The
+    API answers the findings beside the errors (`checks`), each naming its rule and the field to override."""
+
+    def __init__(self, findings: list[safety.Finding], *, doing: str):
+        super().__init__(
+            errors=safety.refusal(safety.blocking(findings), doing=doing),
+            extra={"checks": [f.as_dict() for f in findings]},
+        )
+        self.findings = findings
+
+
+def _decide(findings: list[safety.Finding], override_reason: str, *, doing: str) -> str:
+    """The override reason when a finding blocks (SafetyBlock without one), else ""."""
+    reason = (override_reason or "").strip()
+    if not safety.blocking(findings):
+        return ""
+    if not reason:
+        raise SafetyBlock(findings, doing=doing)
+    return reason
+
+
+def _record_checks(findings, *, prescription, stage, reason, by, dispense=None) -> None:
+    """Each finding with what was decided, in one statement, and audited like any write."""
+    checks = OrderCheck.objects.bulk_create(
+        OrderCheck(
+            prescription=prescription,
+            dispense=dispense,
+            stage=stage,
+            rule=f.rule,
+            action=f.action,
+            subject=f.subject[:200],
+            message=f.message[:500],
+            override_reason=reason if f.blocks else "",
+            decided_by=by,
+        )
+        for f in findings
+    )
+    audit_writes.created_in_bulk(checks)
+
+
 @transaction.atomic(using="default")
 def prescription_create(
     *,
@@ -132,8 +179,13 @@ def prescription_create(
     quantity: int,
     prescriber: User,
     notes: str = "",
+    override_reason: str = "",
 ) -> Prescription:
-    encounter = get_or_invalid(Encounter, encounter_id, field="encounter")
+    """Prescribe in an open encounter, after the safety checks (pharmacy/safety/): a block (an allergy, a
+    high-severity interaction, a renal contraindication) stops the order unless `override_reason` is given;
+    every finding, warnings included, is recorded with the prescription (OrderCheck) with who decided."""
+    # The encounter row is locked: two orders for one patient are checked one after the other.
+    encounter = lock_or_invalid(Encounter, encounter_id, field="encounter")
     if encounter.status != Encounter.Status.OPEN:
         raise Conflict(f"Encounter {encounter.pk} is closed; prescribe in an open encounter.", field="encounter")
     drug = get_or_invalid(Drug, drug_id, field="drug")
@@ -148,45 +200,56 @@ def prescription_create(
         quantity=quantity,
         prescriber=prescriber,
         notes=notes,
+        prescribed_at=timezone.now(),
     )
     if quantity <= 0:
         raise InvalidInput("Prescribe at least one unit.", field="quantity")
     validate(prescription)
+    findings = safety.for_new_order(
+        patient_id=encounter.patient_id,
+        drug_id=drug.pk,
+        duration_days=duration_days,
+        at=prescription.prescribed_at,
+        using="default",
+    )
+    reason = _decide(findings, override_reason, doing="prescribe")
     prescription.save(using="default")
+    _record_checks(
+        findings, prescription=prescription, stage=OrderCheck.Stage.PRESCRIBING, reason=reason, by=prescriber
+    )
+    prescription.findings = findings
+    return prescription
+
+
+def _end(prescription: Prescription, status: str, *, by: User | None, reason: str) -> Prescription:
+    prescription.status, prescription.ended_at = status, timezone.now()
+    prescription.ended_by, prescription.end_reason = by, reason.strip()[:200]
+    prescription.save(using="default", update_fields=["status", "ended_at", "ended_by", "end_reason"])
     return prescription
 
 
 @transaction.atomic(using="default")
-def prescription_cancel(*, prescription_id: int) -> Prescription:
+def prescription_cancel(*, prescription_id: int, cancelled_by: User | None = None, reason: str = "") -> Prescription:
+    """Withdraw an order that must not be given (what was dispensed of it stays dispensed)."""
     prescription = get_locked(Prescription, prescription_id)
     if prescription.status not in (Prescription.Status.ACTIVE, Prescription.Status.PARTIALLY_DISPENSED):
         raise Conflict(f"Prescription {prescription.pk} is {prescription.get_status_display().lower()}.")
-    prescription.status = Prescription.Status.CANCELLED
-    prescription.save(using="default", update_fields=["status"])
-    return prescription
+    return _end(prescription, Prescription.Status.CANCELLED, by=cancelled_by, reason=reason)
 
 
-def _draft_invoice_for(encounter: Encounter, created_by: User | None) -> Invoice:
-    """The encounter's draft invoice; a new self-pay one when there is none (the encounter row is locked)."""
-    draft = (
-        Invoice.objects.select_for_update()
-        .filter(encounter=encounter, status=Invoice.Status.DRAFT)
-        .order_by("id")
-        .first()
-    )
-    if draft:
-        return draft
-    payer, _ = Payer.objects.get_or_create(
-        name=SELF_PAY, defaults={"kind": Payer.Kind.SELF_PAY, "payment_terms_days": 0}
-    )
-    return Invoice.objects.create(
-        patient_id=encounter.patient_id,
-        encounter=encounter,
-        payer=payer,
-        posting_date=timezone.localdate(),
-        due_date=timezone.localdate() + datetime.timedelta(days=payer.payment_terms_days),
-        created_by=created_by,
-    )
+@transaction.atomic(using="default")
+def prescription_stop(*, prescription_id: int, stopped_by: User | None = None, reason: str) -> Prescription:
+    """Stop a medication the patient is on: its course ends now (it leaves current medications, and the
+    checks no longer count it). Nothing more is dispensed on it."""
+    prescription = get_locked(Prescription, prescription_id)
+    if prescription.status in (Prescription.Status.CANCELLED, Prescription.Status.STOPPED):
+        raise Conflict(f"Prescription {prescription.pk} is already {prescription.get_status_display().lower()}.")
+    if not (reason or "").strip():
+        raise InvalidInput("Say why the medication is stopped.", field="reason")
+    course_end = Prescription.objects.with_course_end().get(pk=prescription.pk).course_end
+    if course_end <= timezone.now():
+        raise Conflict(f"Prescription {prescription.pk}'s course ended on {course_end:%Y-%m-%d}; nothing to stop.")
+    return _end(prescription, Prescription.Status.STOPPED, by=stopped_by, reason=reason)
 
 
 @transaction.atomic(using="default")
@@ -195,9 +258,10 @@ def medication_dispense(
     prescription_id: int,
     quantity: int | None = None,
     dispensed_by: User | None = None,
-    allergy_override_reason: str = "",
+    override_reason: str = "",
 ) -> Dispense:
-    """Dispense (part of) a prescription: allergy check, FEFO allocation, stock ledger, charge capture."""
+    """Dispense (part of) a prescription: the safety checks again (a block needs the pharmacist's override
+    reason), FEFO allocation, stock ledger, charge capture."""
     prescription = get_locked(Prescription, prescription_id, field="prescription")
     if prescription.status not in (Prescription.Status.ACTIVE, Prescription.Status.PARTIALLY_DISPENSED):
         state = prescription.get_status_display().lower()
@@ -214,13 +278,10 @@ def medication_dispense(
 
     encounter = Encounter.objects.select_for_update().get(pk=prescription.encounter_id)
     drug = prescription.drug
-    conflicts = allergy_conflicts(patient_id=encounter.patient_id, drug=drug)
-    override = allergy_override_reason.strip()
-    if conflicts and not override:
-        raise Conflict(
-            f"The patient is allergic to {'; '.join(conflicts)}. Give an override reason to dispense anyway.",
-            field="allergy_override_reason",
-        )
+    findings = safety.for_prescription(
+        patient_id=encounter.patient_id, prescription_id=prescription.pk, at=timezone.now(), using="default"
+    )
+    override = _decide(findings, override_reason, doing="dispense")
 
     plan = plan_allocation(fefo_batches(drug, lock=True), quantity)
     if not plan:
@@ -229,7 +290,7 @@ def medication_dispense(
             f"Insufficient stock: {quantity} {drug.unit}(s) of {drug} asked, {available} available.", field="quantity"
         )
 
-    invoice = _draft_invoice_for(encounter, dispensed_by)
+    invoice = billing.encounter_draft_invoice(encounter_id=encounter.pk, created_by=dispensed_by)
     line = billing.invoice_add_line(
         invoice_id=invoice.pk,
         description=f"{drug.generic_name} {drug.strength} ({drug.code})",
@@ -240,9 +301,17 @@ def medication_dispense(
         prescription=prescription,
         quantity=quantity,
         dispensed_by=dispensed_by,
-        allergy_override_reason=override if conflicts else "",
-        allergy_override_by=dispensed_by if conflicts else None,
+        override_reason=override,
+        override_by=dispensed_by if override else None,
         invoice_line=line,
+    )
+    _record_checks(
+        findings,
+        prescription=prescription,
+        stage=OrderCheck.Stage.DISPENSING,
+        reason=override,
+        by=dispensed_by,
+        dispense=dispense,
     )
     for batch, take in plan:
         DispenseAllocation.objects.create(dispense=dispense, batch=batch, quantity=take)
@@ -253,4 +322,5 @@ def medication_dispense(
         Prescription.Status.DISPENSED if prescription.remaining == 0 else Prescription.Status.PARTIALLY_DISPENSED
     )
     prescription.save(using="default", update_fields=["quantity_dispensed", "status"])
+    dispense.findings = findings
     return dispense

@@ -3,15 +3,12 @@ from django import forms
 from core.widgets import DateInput
 from pharmacy.models import StockMovement
 
+OVERRIDE_HELP = "Needed only when a safety check blocks (an allergy, a severe interaction, the kidneys): why anyway."
+
 
 class DispenseForm(forms.Form):
     quantity = forms.IntegerField(min_value=1, required=False, help_text="Empty: what remains on the prescription.")
-    allergy_override_reason = forms.CharField(
-        max_length=300,
-        required=False,
-        label="Allergy override reason",
-        help_text="Needed only when the patient is allergic to an ingredient.",
-    )
+    override_reason = forms.CharField(max_length=300, required=False, label="Override reason", help_text=OVERRIDE_HELP)
 
 
 class ReceiveForm(forms.Form):
@@ -31,6 +28,10 @@ class ReceiveForm(forms.Form):
         return self.cleaned_data["drug_id"].pk
 
 
+class StopForm(forms.Form):
+    reason = forms.CharField(max_length=200, label="Why stop it", help_text="e.g. side effect, course changed.")
+
+
 class AdjustForm(forms.Form):
     quantity_change = forms.IntegerField(help_text="Negative to remove units, positive to add.")
     reason = forms.ChoiceField(choices=StockMovement.Reason.choices)
@@ -43,6 +44,10 @@ class PrescriptionForm(forms.Form):
     frequency = forms.CharField(max_length=60)
     duration_days = forms.IntegerField(min_value=1, max_value=365, label="Days")
     quantity = forms.IntegerField(min_value=1)
+    override_reason = forms.CharField(max_length=300, required=False, label="Override reason", help_text=OVERRIDE_HELP)
+    # The safety findings the prescriber was shown (pharmacy.safety.fingerprint): a confirmation stands
+    # for those findings only.
+    reviewed = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         from pharmacy.queries import drugs

@@ -1,10 +1,12 @@
 """A small shipped table of well-known drug-drug interactions, by active ingredient (Drug.ingredients).
 
 Each entry pairs two groups of ingredients: any ingredient of the first group in one current prescription
-with any of the second in another raises an interaction alert (reports/projections/patient_alerts.py).
+with any of the second in another is an interaction (pharmacy/safety/engine.py): "high" blocks the order
+(an override reason lets it through), "medium" warns; the same finding is a patient alert.
 Not a complete interaction database; the ones a ward pharmacist would call about.
 
-The patient-alerts view is built from this table: changing it = a migration that recreates the view.
+The checks read this table as `pharmacy_interaction_pair`, rewritten from it after every migrate
+(pharmacy/safety/tables.py); the alerts are then recomputed.
 """
 
 from dataclasses import dataclass

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from billing.models import InvoiceLine
@@ -66,12 +67,23 @@ class StockBatch(models.Model):
         return f"{self.drug.generic_name} lot {self.lot_number} (exp {self.expiry_date})"
 
 
+class PrescriptionQuerySet(models.QuerySet):
+    def with_course_end(self):
+        """Each with `course_end`: the end of its last day, or when it was stopped (pharmacy/safety/engine.py)."""
+        from pharmacy.safety.engine import course_end
+
+        p = Prescription._meta.db_table
+        end = course_end(f"{p}.prescribed_at", f"{p}.duration_days", f"{p}.ended_at")
+        return self.annotate(course_end=RawSQL(end, (), output_field=models.DateTimeField()))  # noqa: S611
+
+
 class Prescription(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         PARTIALLY_DISPENSED = "partially_dispensed", "Partially dispensed"
         DISPENSED = "dispensed", "Dispensed"
         CANCELLED = "cancelled", "Cancelled"
+        STOPPED = "stopped", "Stopped"
 
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="prescriptions")
     drug = models.ForeignKey(Drug, on_delete=models.PROTECT, related_name="prescriptions")
@@ -84,6 +96,15 @@ class Prescription(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
     notes = models.CharField(max_length=200, blank=True)
     prescribed_at = models.DateTimeField(default=timezone.now)
+    # A course ends with its last day, or earlier when it is stopped (or the order cancelled): when, by
+    # whom and why.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    end_reason = models.CharField(max_length=200, blank=True, db_default="")
+
+    objects = PrescriptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-prescribed_at", "-id"]
@@ -91,6 +112,10 @@ class Prescription(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0, duration_days__gt=0), name="prescription_positive"),
             models.CheckConstraint(
                 condition=Q(quantity_dispensed__lte=F("quantity")), name="prescription_not_over_dispensed"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="stopped", ended_at__isnull=False) | ~Q(status="stopped"),
+                name="prescription_stopped_has_end",
             ),
         ]
         indexes = [models.Index(fields=["status", "prescribed_at"])]
@@ -108,10 +133,16 @@ class Dispense(models.Model):
     quantity = models.PositiveIntegerField()
     dispensed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
     dispensed_at = models.DateTimeField(default=timezone.now)
-    # When the patient has a recorded allergy to an ingredient, who decided to dispense anyway, and why.
-    allergy_override_reason = models.CharField(max_length=300, blank=True)
-    allergy_override_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    # When a safety check blocked it (pharmacy/safety/), who decided to dispense anyway, and why (each
+    # finding is in OrderCheck). The columns keep their first names, from when only allergies blocked.
+    override_reason = models.CharField(max_length=300, blank=True, db_column="allergy_override_reason")
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_column="allergy_override_by_id",
     )
     invoice_line = models.OneToOneField(InvoiceLine, on_delete=models.PROTECT, related_name="dispense", null=True)
 
@@ -181,3 +212,123 @@ class StockMovement(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.quantity:+d} {self.batch}"
+
+
+class OrderCheck(models.Model):
+    """A safety finding shown when a drug was prescribed or dispensed (pharmacy/safety/engine.py), and what
+    was decided: a warning acknowledged, or a block overridden with a reason, by whom and when. Nothing is
+    written for an order a block stopped."""
+
+    class Stage(models.TextChoices):
+        PRESCRIBING = "prescribing", "Prescribing"
+        DISPENSING = "dispensing", "Dispensing"
+
+    class Action(models.TextChoices):
+        BLOCK = "block", "Block"
+        WARN = "warn", "Warning"
+
+    prescription = models.ForeignKey(Prescription, on_delete=models.PROTECT, related_name="checks")
+    dispense = models.ForeignKey(Dispense, on_delete=models.PROTECT, related_name="checks", null=True, blank=True)
+    stage = models.CharField(max_length=12, choices=Stage.choices)
+    rule = models.CharField(max_length=30)
+    action = models.CharField(max_length=5, choices=Action.choices)
+    subject = models.CharField(max_length=200)
+    message = models.CharField(max_length=500)
+    override_reason = models.CharField(max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["prescription", "decided_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action="warn") | (Q(action="block") & ~Q(override_reason="")),
+                name="ordercheck_block_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(stage="prescribing", dispense__isnull=True) | Q(stage="dispensing", dispense__isnull=False),
+                name="ordercheck_dispensing_names_dispense",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.rule} at {self.get_stage_display().lower()}"
+
+
+class SafetyTable(models.Model):
+    """The safety engine's reference tables: derived from the curated lists (pharmacy/safety/classes.py,
+    renal.py, pharmacy/interactions.py, clinical/allergens.py) and rewritten from them after every migrate
+    (pharmacy/safety/tables.py). Read by the checks and by the patient-alerts view alike; never edited."""
+
+    class Meta:
+        abstract = True
+        managed = False  # reference data: created by a migration, kept by the sync, not flushed by tests
+
+
+class AllergenMatch(SafetyTable):
+    """Every ingredient a coded allergen is checked against, and whether a match blocks or warns."""
+
+    id = models.AutoField(primary_key=True)
+    allergen_code = models.CharField(max_length=60)
+    ingredient = models.CharField(max_length=80)
+    action = models.CharField(max_length=5)
+    why = models.CharField(max_length=300)
+
+    class Meta(SafetyTable.Meta):
+        db_table = "pharmacy_allergen_match"
+
+    def __str__(self):
+        return f"{self.allergen_code} -> {self.ingredient}: {self.action}"
+
+
+class InteractionPair(SafetyTable):
+    """The interaction table by ingredient, both ways round (`first + second` names the pair either way)."""
+
+    id = models.AutoField(primary_key=True)
+    here = models.CharField(max_length=80)
+    there = models.CharField(max_length=80)
+    first = models.CharField(max_length=80)
+    second = models.CharField(max_length=80)
+    severity = models.CharField(max_length=10)
+    effect = models.CharField(max_length=200)
+
+    class Meta(SafetyTable.Meta):
+        db_table = "pharmacy_interaction_pair"
+
+    def __str__(self):
+        return f"{self.first} + {self.second} ({self.severity})"
+
+
+class ClassMember(SafetyTable):
+    """Which class each ingredient belongs to, and whether two current drugs of the class are a duplicate."""
+
+    id = models.AutoField(primary_key=True)
+    ingredient = models.CharField(max_length=80)
+    class_code = models.CharField(max_length=40)
+    class_name = models.CharField(max_length=80)
+    duplicate = models.BooleanField()
+
+    class Meta(SafetyTable.Meta):
+        db_table = "pharmacy_class_member"
+
+    def __str__(self):
+        return f"{self.ingredient} in {self.class_code}"
+
+
+class RenalRule(SafetyTable):
+    """Below which eGFR an ingredient is blocked or warned about."""
+
+    id = models.AutoField(primary_key=True)
+    ingredient = models.CharField(max_length=80)
+    target = models.CharField(max_length=80)
+    below = models.IntegerField()
+    action = models.CharField(max_length=5)
+    advice = models.CharField(max_length=200)
+
+    class Meta(SafetyTable.Meta):
+        db_table = "pharmacy_renal_rule"
+
+    def __str__(self):
+        return f"{self.ingredient} below eGFR {self.below}: {self.action}"

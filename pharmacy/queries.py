@@ -2,13 +2,14 @@
 
 import datetime
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Min, Q, QuerySet, Sum, Value
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, Min, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.routing.router import read_alias
+from pharmacy import safety
 from pharmacy.allocation import fefo_batches, plan_allocation
-from pharmacy.checks import allergy_conflicts
-from pharmacy.models import Dispense, Drug, Prescription, StockBatch, StockMovement
+from pharmacy.models import Dispense, Drug, OrderCheck, Prescription, StockBatch, StockMovement
 
 OPEN = (Prescription.Status.ACTIVE, Prescription.Status.PARTIALLY_DISPENSED)
 
@@ -54,8 +55,10 @@ def prescriptions() -> QuerySet[Prescription]:
 
 
 def prescription_queue() -> QuerySet[Prescription]:
-    """What the pharmacy has yet to dispense, oldest first."""
-    return prescriptions().filter(status__in=OPEN).order_by("prescribed_at", "id")
+    """What the pharmacy has yet to dispense, oldest first; `overridden`: a safety check blocked it and the
+    prescriber overrode it (the pharmacist looks twice)."""
+    blocked = OrderCheck.objects.filter(prescription=OuterRef("pk"), stage="prescribing", action="block")
+    return prescriptions().filter(status__in=OPEN).annotate(overridden=Exists(blocked)).order_by("prescribed_at", "id")
 
 
 def dispenses() -> QuerySet[Dispense]:
@@ -68,37 +71,85 @@ def dispensing_history(*, patient_id: int) -> QuerySet[Dispense]:
     return dispenses().filter(prescription__encounter__patient_id=patient_id)
 
 
+CURRENT = (Prescription.Status.ACTIVE, Prescription.Status.PARTIALLY_DISPENSED, Prescription.Status.DISPENSED)
+
+
 def current_medications(*, patient_id: int) -> list[dict]:
-    """What the patient is taking now: dispensed prescriptions whose course has not yet run out."""
-    today = timezone.localdate()
+    """What the patient is on now: every prescription not cancelled or stopped whose course has not run out
+    (prescribed and not yet dispensed included: the next prescriber must see it), each with its state."""
+    now = timezone.now()
+    found = (
+        Prescription.objects.with_course_end()
+        .select_related("drug")
+        .filter(encounter__patient_id=patient_id, status__in=CURRENT, prescribed_at__lte=now, course_end__gt=now)
+        .order_by("-prescribed_at", "-id")
+    )
     current = []
-    seen = set()
-    for dispense in dispensing_history(patient_id=patient_id).order_by("-dispensed_at"):
-        prescription = dispense.prescription
-        if prescription.pk in seen or prescription.status == Prescription.Status.CANCELLED:
-            continue
-        seen.add(prescription.pk)
-        started = timezone.localtime(prescription.prescribed_at).date()
-        until = started + datetime.timedelta(days=prescription.duration_days)
-        if until < today:
-            continue
+    for prescription in found:
+        state = {
+            Prescription.Status.ACTIVE: "prescribed, not yet dispensed",
+            Prescription.Status.PARTIALLY_DISPENSED: (
+                f"partly dispensed ({prescription.quantity_dispensed} of {prescription.quantity})"
+            ),
+            Prescription.Status.DISPENSED: "dispensed",
+        }[prescription.status]
         current.append(
             {
                 "prescription": prescription.pk,
                 "drug": str(prescription.drug),
                 "dose": prescription.dose,
                 "frequency": prescription.frequency,
-                "since": started.isoformat(),
-                "until": until.isoformat(),
-                "last_dispensed_at": dispense.dispensed_at.isoformat(),
+                "status": prescription.status,
+                "state": state,
+                "since": timezone.localtime(prescription.prescribed_at).date().isoformat(),
+                "until": timezone.localtime(prescription.course_end).date().isoformat(),
             }
         )
     return current
 
 
+def encounter_for_order(*, encounter_id: int, drug_id: int):
+    """The encounter an order would be written in (and its drug exists), or a 400 on the field that is wrong."""
+    from clinical.queries import encounters
+    from core.errors import InvalidInput
+
+    encounter = encounters().filter(pk=encounter_id).first()
+    if encounter is None:
+        raise InvalidInput(f"Encounter {encounter_id} does not exist.", field="encounter")
+    if not Drug.objects.filter(pk=drug_id).exists():
+        raise InvalidInput(f"Drug {drug_id} does not exist.", field="drug")
+    return encounter
+
+
+def order_review(*, patient_id: int, drug_id: int, duration_days: int) -> list[safety.Finding]:
+    """What the safety checks would say if this drug were prescribed now (the page shows it before the
+    prescriber confirms; the command checks again when it writes)."""
+    return safety.for_new_order(
+        patient_id=patient_id,
+        drug_id=drug_id,
+        duration_days=duration_days,
+        at=timezone.now(),
+        using=read_alias(),
+    )
+
+
+def order_checks(*, prescription_id: int) -> QuerySet[OrderCheck]:
+    """The findings recorded with a prescription (at prescribing and each dispense), with who decided."""
+    return OrderCheck.objects.select_related("decided_by").filter(prescription_id=prescription_id)
+
+
 def dispense_preview(prescription: Prescription) -> dict:
-    """What dispensing the rest of a prescription would do: the FEFO plan and any allergy conflicts."""
+    """What dispensing the rest of a prescription would do: the FEFO plan, the safety findings now, and
+    what was decided about them when it was prescribed."""
+    findings = safety.for_prescription(
+        patient_id=prescription.encounter.patient_id,
+        prescription_id=prescription.pk,
+        at=timezone.now(),
+        using=read_alias(),
+    )
     return {
         "plan": plan_allocation(fefo_batches(prescription.drug, lock=False), prescription.remaining),
-        "allergies": allergy_conflicts(patient_id=prescription.encounter.patient_id, drug=prescription.drug),
+        "findings": findings,
+        "blocks": safety.blocking(findings),
+        "prescribing_checks": list(order_checks(prescription_id=prescription.pk).filter(stage="prescribing")),
     }

@@ -2,7 +2,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from pharmacy.models import Dispense, DispenseAllocation, Drug, Prescription, StockBatch, StockMovement
+from pharmacy.models import Dispense, DispenseAllocation, Drug, OrderCheck, Prescription, StockBatch, StockMovement
+from pharmacy.safety.classes import classes_of
 
 
 class DrugInput(serializers.Serializer):
@@ -17,6 +18,8 @@ class DrugInput(serializers.Serializer):
 
 
 class DrugOutput(serializers.ModelSerializer):
+    classes = serializers.SerializerMethodField(help_text="The drug classes of its ingredients (pharmacy/safety).")
+
     class Meta:
         model = Drug
         fields = [
@@ -29,8 +32,12 @@ class DrugOutput(serializers.ModelSerializer):
             "unit_price",
             "reorder_level",
             "ingredients",
+            "classes",
             "active",
         ]
+
+    def get_classes(self, drug) -> list[str]:
+        return sorted({c.code for i in drug.ingredients for c in classes_of(i)})
 
 
 class StockLevelOutput(serializers.ModelSerializer):
@@ -94,11 +101,43 @@ class PrescriptionInput(serializers.Serializer):
     duration_days = serializers.IntegerField(min_value=1, max_value=365)
     quantity = serializers.IntegerField(min_value=1)
     notes = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    override_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why prescribe although a safety check blocks (an allergy, a high-severity interaction, a renal "
+        "contraindication). Without it such an order is refused with 409 and the findings under `checks`.",
+    )
+
+
+class StopInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=200)
+
+
+class CheckOutput(serializers.Serializer):
+    rule = serializers.CharField()
+    title = serializers.CharField()
+    action = serializers.ChoiceField(choices=OrderCheck.Action.choices)
+    subject = serializers.CharField()
+    message = serializers.CharField()
+    override_field = serializers.CharField(required=False, help_text="For a block: the field that overrides it.")
+
+
+class ChecksOutput(serializers.Serializer):
+    checks = CheckOutput(many=True)
+
+
+class OrderCheckOutput(serializers.ModelSerializer):
+    class Meta:
+        model = OrderCheck
+        fields = ["stage", "rule", "action", "subject", "message", "override_reason", "decided_by", "decided_at"]
 
 
 class PrescriptionOutput(serializers.ModelSerializer):
     patient = serializers.IntegerField(source="encounter.patient_id", read_only=True)
     drug_name = serializers.CharField(source="drug.__str__", read_only=True)
+    checks = OrderCheckOutput(many=True, read_only=True, help_text="The safety findings and what was decided.")
 
     class Meta:
         model = Prescription
@@ -117,13 +156,25 @@ class PrescriptionOutput(serializers.ModelSerializer):
             "prescriber",
             "prescribed_at",
             "notes",
+            "ended_at",
+            "end_reason",
+            "checks",
         ]
 
 
 class DispenseInput(serializers.Serializer):
     prescription = serializers.IntegerField()
     quantity = serializers.IntegerField(min_value=1, required=False, help_text="Defaults to what remains.")
-    allergy_override_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    override_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why dispense although a safety check blocks; without it such a dispense is refused with 409.",
+    )
+    allergy_override_reason = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text="Deprecated: `override_reason`."
+    )
 
 
 class AllocationOutput(serializers.ModelSerializer):
@@ -137,6 +188,7 @@ class AllocationOutput(serializers.ModelSerializer):
 
 class DispenseOutput(serializers.ModelSerializer):
     allocations = AllocationOutput(many=True, read_only=True)
+    checks = OrderCheckOutput(many=True, read_only=True)
     invoice = serializers.IntegerField(source="invoice_line.invoice_id", read_only=True)
     charge = serializers.DecimalField(source="invoice_line.line_total", max_digits=12, decimal_places=2, read_only=True)
 
@@ -151,6 +203,7 @@ class DispenseOutput(serializers.ModelSerializer):
             "allocations",
             "invoice",
             "charge",
-            "allergy_override_reason",
-            "allergy_override_by",
+            "override_reason",
+            "override_by",
+            "checks",
         ]

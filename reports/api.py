@@ -95,6 +95,32 @@ class PerformanceTestThrottle(SimpleRateThrottle):
         return f"{keys.THROTTLE}:performance-test"
 
 
+class _QueuePermission(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.has_perm(QUEUE_VIEWERS))
+
+
+QUEUE_VIEWERS = "scheduling.view_queueentry"
+
+
+class QueueBoardView(APIView):
+    """GET /api/v1/queue/board/?department= — the department's queue board (waiting with their waits,
+    called, in consultation), from the queue-board projection on a caught-up standby, with its freshness.
+    Names are shortened (given name and initial), as on the waiting-room screen."""
+
+    permission_classes = [_QueuePermission]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("department", int, required=True)],
+        responses={200: dict},
+    )
+    def get(self, request):
+        department = request.query_params.get("department", "")
+        if not department.isdigit() or len(department) > 12:
+            return Response({"errors": {"department": ["A department id."]}}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(plain(queries.queue_board(department_id=int(department))))
+
+
 class PerformanceTestView(APIView):
     """GET /api/v1/reports/performance-test/?report=ar-aging — live on the primary vs view vs Redis.
 

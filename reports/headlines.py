@@ -5,7 +5,21 @@ from reports.catalog.base import CLINICAL, FINANCIAL
 
 DASHBOARD_FIELDS = {
     FINANCIAL: ("today_invoiced", "today_collected", "month_invoiced", "ar_outstanding", "ar_over_90"),
-    CLINICAL: ("open_encounters", "low_stock", "expiring_30", "expired_batches", "top_diagnoses"),
+    CLINICAL: (
+        "open_encounters",
+        "low_stock",
+        "expiring_30",
+        "expired_batches",
+        "top_diagnoses",
+        "beds_occupied",
+        "beds_in_service",
+        "admission_queue",
+        "midnight_census",
+        "appointments_today",
+        "no_shows_today",
+        "average_wait_today",
+        "queue_waiting",
+    ),
 }
 
 

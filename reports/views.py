@@ -14,6 +14,7 @@ from django.shortcuts import render
 from core.audit import trail
 from core.audit.models import AuditEvent
 from core.csv_export import csv_download
+from reports.board import ward_list
 from reports.catalog import REPORTS
 from reports.catalog.base import NAMES_REFUSED, Report
 from reports.engine import freshness
@@ -82,5 +83,7 @@ def report_page(request, slug: str):
 @login_required
 def dashboard_page(request):
     dashboard = dashboard_for(request.user)
+    if dashboard is None and request.user.has_perm("inpatient.discharge_admission"):
+        return ward_list(request)  # the ward's nurses start from their ward's patients
     context = {"dashboard": dashboard, "stale": freshness.warn(dashboard)}
     return render(request, "reports/dashboard.html", context)

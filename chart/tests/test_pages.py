@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from clinical.models import Encounter, LabResult, Patient
 from pharmacy import commands as pharmacy
-from pharmacy.models import Prescription
+from pharmacy.models import OrderCheck, Prescription
 from tests.support.factories.clinical import DepartmentFactory, UserFactory
 from tests.support.stack import on_stack, shot
 
@@ -77,13 +77,18 @@ def test_front_desk_and_clinician_day(browse):
     page.get_by_role("form", name="Record a diagnosis").get_by_role("button", name="Record diagnosis").click()
     expect(page.get_by_text("I10 Essential (primary) hypertension")).to_be_visible()
 
+    allergies = page.get_by_role("region", name="Allergies")
+    expect(allergies).to_contain_text("Allergy status: Not yet asked")
     allergy = page.get_by_role("form", name="Record an allergy")
-    allergy.get_by_label("Substance").fill("Penicillin")
+    allergy.get_by_label("Allergen").select_option(label="Penicillins")
     allergy.get_by_label("Reaction").fill("rash")
     allergy.get_by_label("Severity").select_option("severe")
     allergy.get_by_role("button", name="Record allergy").click()
     expect(page.get_by_text("Allergy recorded.")).to_be_visible()
+    expect(page.get_by_role("region", name="Allergies")).to_contain_text("Penicillins")
 
+    # The story of issue 20: a Penicillin allergy, then Amoxicillin is prescribed. Stopped, with the reason
+    # at the top of the form; nothing reaches the pharmacy until the prescriber overrides it with a reason.
     prescribe = page.get_by_role("form", name="Prescribe")
     prescribe.get_by_label("Drug").select_option(label="Amoxicillin 500 mg capsule")
     prescribe.get_by_label("Dose").fill("500 mg")
@@ -91,7 +96,30 @@ def test_front_desk_and_clinician_day(browse):
     prescribe.get_by_label("Days").fill("5")
     prescribe.get_by_label("Quantity").fill("15")
     prescribe.get_by_role("button", name="Prescribe").click()
-    expect(page.get_by_text("Prescription sent to the pharmacy.")).to_be_visible()
+    checks = page.get_by_role("form", name="Prescribe").get_by_role("alert", name="Safety checks")
+    expect(checks).to_contain_text("Stopped by the safety checks: prescribing needs an override reason.")
+    expect(checks).to_contain_text(
+        "Allergy to a prescribed drug: Allergy to Penicillins (severe, rash, unconfirmed): Amoxicillin contains "
+        "amoxicillin, a penicillin"
+    )
+    expect(page.get_by_text("Not prescribed yet: 1 safety check(s) block this order.")).to_be_visible()
+    expect(page.get_by_label("Override reason")).to_be_focused()  # the browser takes the prescriber there
+    assert page.get_by_label("Dose").input_value() == "500 mg"  # what was typed is kept
+    assert not Prescription.objects.using("default").exists()
+    shot(page, "patient-chart-prescribe-blocked")
+    page.get_by_role("button", name="Override and prescribe").click()  # no reason given
+    expect(page.get_by_text("Give an override reason to prescribe anyway.")).to_be_visible()
+    assert not Prescription.objects.using("default").exists() and not OrderCheck.objects.using("default").exists()
+    page.get_by_label("Override reason").fill("Tolerated amoxicillin in 2024; allergist agreed")
+    page.get_by_role("button", name="Override and prescribe").click()
+    expect(page.get_by_text("Prescription sent to the pharmacy. 1 safety finding(s) recorded with it.")).to_be_visible()
+    check = OrderCheck.objects.using("default").get()
+    assert (check.rule, check.action, check.stage) == ("allergy_drug", "block", "prescribing")
+    assert check.override_reason == "Tolerated amoxicillin in 2024; allergist agreed"
+    assert check.decided_by.username == "dr"
+    medications = page.get_by_role("region", name="Current medications")
+    expect(medications).to_contain_text("Amoxicillin 500 mg capsule — 500 mg three times a day")
+    expect(medications).to_contain_text("prescribed, not yet dispensed")
     shot(page, "patient-chart")
 
     page.get_by_role("button", name="Close encounter").click()
@@ -120,7 +148,7 @@ def test_clinician_sees_alerts_with_reasons_and_records_a_lab_result_on_the_char
         )  # fmt: skip
         pharmacy.prescription_create(
             encounter_id=encounter.pk, drug_id=drug.pk, dose="1", frequency="daily", duration_days=14,
-            quantity=14, prescriber=doctor,
+            quantity=14, prescriber=doctor, override_reason="for the test",
         )  # fmt: skip
     clinical.vitals_record(encounter_id=encounter.pk, spo2=87, systolic=150, diastolic=90)
     refresh.refresh("patient_alerts", force=True)
@@ -128,10 +156,13 @@ def test_clinician_sees_alerts_with_reasons_and_records_a_lab_result_on_the_char
     page = browse("drcds")
     page.goto(f"/patients/{patient.pk}/")
     alerts = page.get_by_role("region", name="Alerts")
-    expect(alerts).to_contain_text("Allergy to a prescribed drug: Allergy to aspirin (moderate, wheeze); Aspirin")
+    expect(alerts).to_contain_text(
+        "Allergy to a prescribed drug: Allergy to Aspirin (moderate, wheeze, unconfirmed): Aspirin contains aspirin"
+    )
     expect(alerts).to_contain_text("Drug interaction: Warfarin with Aspirin (warfarin + aspirin): bleeding risk")
     expect(alerts).to_contain_text("Abnormal vital sign: SpO₂ 87 % (below 90 %)")
     expect(alerts).to_contain_text("Care gap: HbA1c overdue: Diabetes and no HbA1c on record")
+    expect(alerts).to_contain_text("Guideline: ADA Standards of Care, glycemic goals")
     expect(alerts.get_by_role("status")).to_contain_text("As of")
     assert alerts.locator(".badge.sev-high").count() == 3
 

@@ -29,8 +29,9 @@ def test_patient_summary_gathers_the_chart():
     summary = patient_summary(patient_id=patient.pk)
 
     assert summary["patient"] == patient
-    assert [d.code_id for d in summary["active_diagnoses"]] == ["I10"]
-    assert [a.substance for a in summary["allergies"]] == ["Latex"]
+    assert [p.code_id for p in summary["problems"]] == ["I10"]  # J45.909's only diagnosis was resolved
+    assert [a.substance for a in summary["allergies"]] == ["Latex (natural rubber)"]
+    assert summary["allergy_status"]["state"] == "recorded"
     assert summary["current_medications"] == []
     assert len(summary["recent_encounters"]) == 10
     assert summary["open_balance"] == Decimal("130.00")

@@ -116,7 +116,8 @@ def test_encounter_diagnosis_allergy_vitals_flow(api_as):
     assert api.post("/api/v1/encounters/999999/close/").status_code == 404
 
     summary = api.get(f"/api/v1/patients/{patient.pk}/summary/").json()
-    assert [d["code"] for d in summary["active_diagnoses"]] == ["I21.9"]
+    assert [p["code"] for p in summary["problems"]] == ["I21.9"]
+    assert summary["allergy_status"] == {"state": "recorded", "label": "Allergies recorded"}
     assert [a["substance"] for a in summary["allergies"]] == ["Aspirin"]
     assert summary["recent_encounters"][0]["status"] == "closed"
     assert summary["open_balance"] == "0.00"

@@ -113,11 +113,15 @@ def test_nothing_is_recorded_on_a_closed_encounter():
         commands.vitals_record(encounter_id=encounter.pk, pulse=80)
 
 
-def test_allergy_is_recorded_once_per_substance_whatever_the_case():
+def test_allergy_is_recorded_once_per_allergen_or_free_text_whatever_the_case():
     patient = PatientFactory()
     commands.allergy_record(patient_id=patient.pk, substance="Penicillin", severity="severe", reaction="rash")
+    with pytest.raises(Conflict) as caught:
+        commands.allergy_record(patient_id=patient.pk, allergen="class:penicillins", severity="mild")
+    assert "allergen" in caught.value.errors
+    commands.allergy_record(patient_id=patient.pk, substance="Bactrim?", severity="mild")
     with pytest.raises(InvalidInput) as caught:
-        commands.allergy_record(patient_id=patient.pk, substance="PENICILLIN", severity="mild")
+        commands.allergy_record(patient_id=patient.pk, substance="BACTRIM?", severity="mild")
     assert caught.value.errors
 
 

@@ -32,11 +32,12 @@ def _normalize(value):
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response({"errors": exc.errors}, status=exc.status)
+        return Response({"errors": exc.errors, **exc.extra}, status=exc.status)
     if isinstance(exc, DjangoValidationError):
         return Response({"errors": DomainError.from_django(exc).errors}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, OperationalError | InterfaceError):
-        return Response({"errors": {"detail": [DB_DOWN_MESSAGE]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        message = getattr(exc, "public_message", DB_DOWN_MESSAGE)  # failover: refused, or outcome unknown
+        return Response({"errors": {"detail": [message]}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     if isinstance(exc, DataError):  # e.g. a value out of a column's range: nothing was written (rolled back)
         return Response({"errors": {"non_field_errors": [BAD_VALUE_MESSAGE]}}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):

@@ -12,6 +12,7 @@ from django.db import DatabaseError
 
 from core import keys
 from core.audit.models import AuditEvent
+from core.routing import failover
 
 log = logging.getLogger("hmis.audit")
 
@@ -39,7 +40,8 @@ def write(events: list[AuditEvent]) -> None:
     if not events:
         return
     try:
-        AuditEvent.objects.using("default").bulk_create(events)
+        with failover.no_wait():  # no synchronous standby: park at once rather than make the reader wait
+            AuditEvent.objects.using("default").bulk_create(events)
     except DatabaseError as exc:
         log.warning("audit events parked in Redis (%s)", str(exc).strip()[:200])
         park(events)

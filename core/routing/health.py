@@ -113,10 +113,11 @@ def usable(alias: str) -> StandbyStatus | None:
 def has_replayed(alias: str, required: int) -> bool:
     """Has this standby replayed the WAL up to `required`? Re-probes once if the cached answer is no."""
     status = _status.get(alias)
-    if status and status.replay_lsn is not None and status.replay_lsn >= required:
+    if status and status.in_recovery and status.replay_lsn is not None and status.replay_lsn >= required:
         return True
     status = probe(alias)
-    return status.up and status.replay_lsn is not None and status.replay_lsn >= required
+    # A promoted server (out of recovery) is no standby any more, whatever it replayed before.
+    return status.up and status.in_recovery and status.replay_lsn is not None and status.replay_lsn >= required
 
 
 def reset() -> None:

@@ -40,4 +40,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name ("kind", "priority", "status"): each gets a name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "AllergyStatementKindEnum": "clinical.models.AllergyStatement.Kind",
+        "KindEnum": "billing.models.Payer.Kind",  # as before issue 20
+        "ScheduleExceptionKindEnum": "scheduling.models.ScheduleException.Kind",
+        "QueuePriorityEnum": "scheduling.models.QueueEntry.Priority",
+        "AdmissionRequestPriorityEnum": "inpatient.models.AdmissionRequest.Priority",
+        "AppointmentStatusEnum": "scheduling.models.Appointment.Status",
+    },
 }

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "clinical",
     "billing",
     "pharmacy",
+    "inpatient",
+    "scheduling",
     "reports",
     "chart",
     "ops",
@@ -101,4 +103,5 @@ from hmis.settings.api import *  # noqa: E402, F403
 from hmis.settings.databases import *  # noqa: E402, F403
 from hmis.settings.logging import *  # noqa: E402, F403
 from hmis.settings.read_side import *  # noqa: E402, F403
+from hmis.settings.scheduling import *  # noqa: E402, F403
 from hmis.settings.security import *  # noqa: E402, F403

@@ -4,7 +4,8 @@ from celery.schedules import crontab
 
 from hmis.settings.env import env
 
-REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:56379/0")
+_REDIS = f"redis://127.0.0.1:{env.int('REDIS_PORT', default=56379)}"  # the local stack's (stack/stack.sh)
+REDIS_URL = env("REDIS_URL", default=f"{_REDIS}/0")
 CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
@@ -17,8 +18,8 @@ CACHES = {
     }
 }
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:56379/1")
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="redis://127.0.0.1:56379/2")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=f"{_REDIS}/1")
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=f"{_REDIS}/2")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -64,5 +65,18 @@ CELERY_BEAT_SCHEDULE = {
     "prune-outbox": {"task": "reports.prune_outbox", "schedule": crontab(hour=3, minute=30)},
     "drain-audit-spool": {"task": "hmis.audit.drain_spool", "schedule": 30.0},
     "purge-idempotency-keys": {"task": "hmis.api.purge_idempotency_keys", "schedule": crontab(minute=41)},
+    # pgBackRest: a full backup on Sunday night, an incremental one the other nights (retention: stack/).
+    "backup-full-weekly": {
+        "task": "hmis.ops.backup",
+        "schedule": crontab(hour=1, minute=30, day_of_week=0),
+        "kwargs": {"kind": "full"},
+    },
+    "backup-incremental-nightly": {
+        "task": "hmis.ops.backup",
+        "schedule": crontab(hour=1, minute=30, day_of_week="1-6"),
+        "kwargs": {"kind": "incr"},
+    },
+    # Hourly, idempotent: each occupied midnight (the hospital's) is charged once, soon after it passes.
+    "charge-bed-days": {"task": "inpatient.charge_bed_days", "schedule": crontab(minute=20)},
 }
 WORKER_HEARTBEAT_KEY = "hmis:worker:heartbeat"

@@ -6,13 +6,18 @@ The test database is created on the primary and reaches the standbys by replicat
 
 import os
 
+# The local stack's ports, as stack/stack.sh reads them; the standby aliases are nodes 2 and 3 (`make test`
+# makes node 1 the primary first).
+os.environ.setdefault("PG_STANDBY_BASE_PORT", "55433")
+os.environ.setdefault("REDIS_PORT", "56379")
 os.environ.setdefault(
     "REPLICA_DATABASE_URLS",
-    "postgres://postgres@127.0.0.1:55433/hmis,postgres://postgres@127.0.0.1:55434/hmis",
+    f"postgres://postgres@127.0.0.1:{os.environ['PG_STANDBY_BASE_PORT']}/hmis,"
+    f"postgres://postgres@127.0.0.1:{int(os.environ['PG_STANDBY_BASE_PORT']) + 1}/hmis",
 )
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:56379/10")
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:56379/11")
-os.environ.setdefault("CELERY_RESULT_BACKEND", "redis://127.0.0.1:56379/12")
+os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:{os.environ['REDIS_PORT']}/10")
+os.environ.setdefault("CELERY_BROKER_URL", f"redis://127.0.0.1:{os.environ['REDIS_PORT']}/11")
+os.environ.setdefault("CELERY_RESULT_BACKEND", f"redis://127.0.0.1:{os.environ['REDIS_PORT']}/12")
 os.environ.setdefault("REPLICA_BACKOFF_SECONDS", "1")
 os.environ.setdefault("REPLICA_MAX_LAG_SECONDS", "5")
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
@@ -20,7 +25,6 @@ os.environ.setdefault("DJANGO_DEBUG", "true")  # plain http and the development 
 
 from hmis.settings.base import *  # noqa: F403
 
-DATABASES["default"]["ENGINE"] = "core.routing.primary"  # noqa: F405 (its flush may empty the audit table)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests only
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 # Tests follow each write to the views, whatever a projection declares (the worker uses these settings too).

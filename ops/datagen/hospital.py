@@ -7,9 +7,11 @@ encounters still open, otherwise issued at discharge and numbered per year in is
 after their usual delay (so recent invoices are still open), some pay in part, some never, a few are
 credited or voided, and what is still unpaid after a year is written off with a credit note. Dispenses
 take from the batch that expires first and charge a line on the invoice; every batch's stock equals its
-movements. Every CHECK constraint of the write model holds.
+movements. Most weekday outpatients were booked into a clinic's slot (with no-shows, cancellations and
+waits in the queue, and bookings for the coming weeks: ops/datagen/appointments.py). Every CHECK and
+exclusion constraint of the write model holds.
 
-`Hospital` is assembled from one part per sub-topic (people, drugs, measurements, invoices), which share
+`Hospital` is assembled from one part per sub-topic (people, drugs, measurements, invoices, appointments), which share
 its state: the plans made first (patients, drugs and their batches, encounters), the random generators
 (`self.rng`, and one each for batches and measurements, seeded from the seed), and the streams (`self.t`).
 The parts take their draws in turn from `self.rng`, so the order of the calls in `run` is part of the
@@ -24,8 +26,10 @@ from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
 
 from billing.models import InvoiceCounter, Payer, Service
+from clinical import commands as clinical
 from clinical.models import Department
 from ops.datagen import catalog
+from ops.datagen.appointments import Appointments
 from ops.datagen.drugs import GENERATED_DRUG_PREFIX, Drugs
 from ops.datagen.invoices import Invoices
 from ops.datagen.loader import Loader
@@ -33,6 +37,7 @@ from ops.datagen.measurements import Measurements
 from ops.datagen.people import People
 from ops.datagen.rows import DAY, YEARS, Weighted, cents_of
 from ops.datagen.streams import STREAMS
+from ops.datagen.wards import Wards
 from pharmacy.models import Drug
 
 
@@ -46,6 +51,7 @@ class Counts:
     batches: int = 20_000
     dispenses: int = 1_000_000
     vitals: int = 700_000  # encounters with a set of vital signs
+    beds: int = 1_000  # for three years of inpatients (ops/datagen/wards.py)
 
     def scaled(self, scale: float) -> "Counts":
         minimum = {
@@ -57,13 +63,14 @@ class Counts:
             "batches": 60,
             "dispenses": 80,
             "vitals": 70,
+            "beds": 20,
         }
         return replace(
             self, **{f.name: max(minimum[f.name], round(getattr(self, f.name) * scale)) for f in fields(self)}
         )
 
 
-class Hospital(People, Drugs, Measurements, Invoices):
+class Hospital(People, Drugs, Measurements, Invoices, Wards, Appointments):
     def __init__(self, counts: Counts, *, seed: int, as_of: dt.date, say):
         self.counts, self.seed, self.say = counts, seed, say
         self.rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
@@ -79,6 +86,7 @@ class Hospital(People, Drugs, Measurements, Invoices):
         self._plan_patients()
         self._plan_drugs()
         self._plan_encounters()
+        self._plan_appointments()  # names the attending of booked outpatient encounters: before they are written
         with Loader() as load:
             self.t = {
                 name: load.open(table, tuple(columns.split()), expected(self.counts))
@@ -90,10 +98,13 @@ class Hospital(People, Drugs, Measurements, Invoices):
             self._write_vitals_and_labs()
             self._write_billing_and_dispenses()
             self._write_batches_and_receipts()
+            self._write_wards_and_admissions()
+            self._write_appointments()
             self.say("committing (foreign keys are checked now)")
             load.commit(self.say)
             self.stats = {name: stream.rows for name, stream in self.t.items()}
         self._finish_sequences()
+        self.stats["problems"] = clinical.problem_list_from_diagnoses()  # the problem list the diagnoses imply
         return self.stats
 
     # --- reference data, through the ORM (small) --------------------------------------------------------
@@ -123,6 +134,7 @@ class Hospital(People, Drugs, Measurements, Invoices):
             cursor = connection.cursor()
             cursor.execute("SELECT code, description FROM clinical_icd10code WHERE billable ORDER BY code")
             self.icd = dict(cursor.fetchall())
+            self._reference_wards()
 
     def _staff(self, prefix: str, number: int, role: str) -> list[int]:
         group = Group.objects.get(name=role)
@@ -161,6 +173,18 @@ class Hospital(People, Drugs, Measurements, Invoices):
 
 
 WRITE_MODEL_TABLES = (
+    "inpatient_beddaycharge",
+    "inpatient_bedassignment",
+    "inpatient_admission",
+    "inpatient_bed",
+    "inpatient_admissionrequest",
+    "scheduling_queueentry",
+    "scheduling_appointmentevent",
+    "scheduling_appointment",
+    "scheduling_slot",
+    "scheduling_scheduleexception",
+    "scheduling_schedulerule",
+    "scheduling_schedule",
     "pharmacy_stockmovement",
     "pharmacy_dispenseallocation",
     "pharmacy_dispense",

@@ -65,19 +65,24 @@ class Invoices:
             )
         }
         t = self.t
+        self.ward_day_line: dict[int, int] = {}
         for i in order:
             at, end, kind, department, patient, attending = self.encounters[i]
             eid = self.enc_base + i + 1
             ids["invoice"] += 1
             invoice_id = ids["invoice"]
             subtotal = discount_total = 0
-            for code, quantity in self._service_lines(rng, i, at, end, kind, department, extra_lines_of[i]):
+            for n, (code, quantity) in enumerate(
+                self._service_lines(rng, i, at, end, kind, department, extra_lines_of[i])
+            ):
                 service_id, price, name = self.services[code]
                 gross = price * quantity
                 discount = gross // 10 if rng.random() < 0.04 else 0
                 subtotal += gross
                 discount_total += discount
                 ids["line"] += 1
+                if n == 0 and kind == "inpatient":  # the ward days: what the stay's bed-day charges point at
+                    self.ward_day_line[i] = ids["line"]
                 t["lines"].add(
                     f"{ids['line']}\t{invoice_id}\t{service_id}\t{name}\t{quantity}\t{money(price)}\t"
                     f"{money(discount)}\t{money(gross - discount)}"

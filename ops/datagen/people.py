@@ -37,8 +37,10 @@ class People:
         given, family = catalog.GIVEN_NAMES, catalog.FAMILY_NAMES
         family_w = Weighted(family, [1 / (i + 1) ** 0.7 for i in range(len(family))])
         today = time.gmtime(self.cutoff)
+        self.patient_sex = []  # the wards' sex policies need it
         for i, pid in enumerate(self.patient_ids):
             sex = "female" if rng.random() < 0.52 else "male"
+            self.patient_sex.append(sex)
             age = min(100, int(rng.triangular(0, 95, 38)))
             born = dt.date(today.tm_year - age - 1, rng.randint(1, 12), rng.randint(1, 28))
             created = self.start - rng.randint(0, 10 * 365) * DAY

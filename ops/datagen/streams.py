@@ -80,4 +80,62 @@ STREAMS: dict[str, tuple[str, str, Callable]] = {
         "recorded_at recorded_by_id",
         lambda c: round(c.encounters * 0.45),
     ),
+    # Inpatient care (ops/datagen/wards.py): the queue before the beds held for it, admissions before their beds'
+    # history, bed-days after the invoice lines that bill them.
+    "requests": (
+        "inpatient_admissionrequest",
+        "id encounter_id patient_id ward_id priority note status requested_at requested_by_id closed_at",
+        lambda c: c.beds // 50,
+    ),
+    "beds": (
+        "inpatient_bed",
+        "id ward_id label status status_changed_at reserved_for_id note created_at",
+        lambda c: c.beds,
+    ),
+    "admissions": (
+        "inpatient_admission",
+        "id encounter_id patient_id request_id status admitted_at admitted_by_id discharge_ordered_at "
+        "discharge_ordered_by_id disposition follow_up discharged_at discharged_by_id cancelled_at cancelled_by_id "
+        "cancel_reason",
+        lambda c: round(c.encounters * 0.12),
+    ),
+    "assignments": (
+        "inpatient_bedassignment",
+        "id admission_id patient_id bed_id reason started_at ended_at cancelled assigned_by_id",
+        lambda c: round(c.encounters * 0.13),
+    ),
+    "charges": (
+        "inpatient_beddaycharge",
+        "id admission_id assignment_id bed_id ward_id night unit_price invoice_line_id charged_at",
+        lambda c: round(c.encounters * 0.5),
+    ),
+    # Clinics and their bookings (ops/datagen/appointments.py); counts follow the outpatient encounters.
+    "schedules": (
+        "scheduling_schedule",
+        "id department_id provider_id name slot_minutes capacity valid_from valid_until active created_at",
+        lambda c: 10,
+    ),
+    "rules": ("scheduling_schedulerule", "id schedule_id weekday start_time end_time", lambda c: 50),
+    "slots": (
+        "scheduling_slot",
+        "id schedule_id department_id provider_id day starts_at ends_at capacity booked blocked blocked_reason",
+        lambda c: round(c.encounters * 0.75),
+    ),
+    "appointments": (
+        "scheduling_appointment",
+        "id patient_id slot_id department_id provider_id day starts_at ends_at status reason notes booked_via "
+        "booked_at booked_by_id checked_in_at cancelled_at cancelled_by_id cancel_reason no_show_at no_show_by_id",
+        lambda c: round(c.encounters * 0.65),
+    ),
+    "appointment_events": (
+        "scheduling_appointmentevent",
+        "id appointment_id kind at by_id from_slot_id detail",
+        lambda c: round(c.encounters * 1.3),
+    ),
+    "queue": (
+        "scheduling_queueentry",
+        "id department_id patient_id encounter_id appointment_id provider_id day ticket priority status arrived_at "
+        "called_at called_by_id room consultation_started_at finished_at note",
+        lambda c: round(c.encounters * 0.7),
+    ),
 }

@@ -42,6 +42,42 @@ CHECKS = {
     "lab results belong to their encounter's patient": """
         SELECT count(*) FROM clinical_labresult r JOIN clinical_encounter e ON e.id = r.encounter_id
         WHERE r.patient_id <> e.patient_id""",
+    "a bed assignment is its admission's patient's": """
+        SELECT count(*) FROM inpatient_bedassignment ba JOIN inpatient_admission a ON a.id = ba.admission_id
+        WHERE ba.patient_id <> a.patient_id""",
+    "admissions are their patient's inpatient encounters": """
+        SELECT count(*) FROM inpatient_admission a JOIN clinical_encounter e ON e.id = a.encounter_id
+        WHERE e.patient_id <> a.patient_id OR e.type <> 'inpatient'
+           OR (a.status = 'admitted') <> (e.status = 'open') OR a.discharged_at IS DISTINCT FROM e.ended_at""",
+    "a bed is occupied exactly while someone is in it": """
+        SELECT count(*) FROM inpatient_bed b
+        WHERE (b.status = 'occupied') <> EXISTS (SELECT 1 FROM inpatient_bedassignment ba
+                                                 WHERE ba.bed_id = b.id AND ba.ended_at IS NULL)""",
+    "every midnight in a bed is charged once": f"""
+        SELECT (SELECT count(*) FROM inpatient_beddaycharge) - count(*)
+        FROM inpatient_bedassignment ba
+        CROSS JOIN LATERAL generate_series(
+            date_trunc('day', (ba.started_at AT TIME ZONE 'UTC') - interval '1 microsecond') + interval '1 day',
+            LEAST(COALESCE((ba.ended_at AT TIME ZONE 'UTC') - interval '1 microsecond', '{AS_OF}'), '{AS_OF}'),
+            interval '1 day') AS m""",
+    "a slot's counter equals its live bookings": """
+        SELECT count(*) FROM scheduling_slot s
+        WHERE booked <> (SELECT count(*) FROM scheduling_appointment a
+                         WHERE a.slot_id = s.id AND a.status <> 'cancelled')""",
+    "an appointment's times are its slot's": """
+        SELECT count(*) FROM scheduling_appointment a JOIN scheduling_slot s ON s.id = a.slot_id
+        WHERE (a.starts_at, a.ends_at, a.day, a.department_id, a.provider_id)
+              <> (s.starts_at, s.ends_at, s.day, s.department_id, s.provider_id)""",
+    "a queue entry is its encounter's patient, and a checked-in booking has one": """
+        SELECT count(*) FROM scheduling_queueentry q JOIN clinical_encounter e ON e.id = q.encounter_id
+        LEFT JOIN scheduling_appointment a ON a.id = q.appointment_id
+        WHERE e.patient_id <> q.patient_id
+           OR (a.id IS NOT NULL AND (a.status <> 'checked_in' OR a.patient_id <> q.patient_id))
+           OR (q.appointment_id IS NOT NULL AND q.provider_id <> e.attending_id)""",
+    "every checked-in booking is in a queue": """
+        SELECT count(*) FROM scheduling_appointment a
+        WHERE a.status = 'checked_in'
+          AND NOT EXISTS (SELECT 1 FROM scheduling_queueentry q WHERE q.appointment_id = a.id)""",
     "the MRN sequence is past every MRN": """
         SELECT count(*) FROM clinical_patient
         WHERE substr(mrn, 4)::bigint >= (SELECT last_value FROM clinical_patient_mrn_seq)""",
@@ -74,6 +110,15 @@ def test_a_small_hospital_keeps_every_rule_and_the_same_seed_gives_the_same_rows
         cursor.execute("SELECT count(*), count(*) FILTER (WHERE test_code = '4548-4') FROM clinical_labresult")
         labs, hba1c = cursor.fetchone()
         assert labs > 100 and hba1c > 0
+        cursor.execute("SELECT count(*) FROM inpatient_bed")
+        assert cursor.fetchone()[0] == 21  # 20 at this scale, at least two for each inpatient department
+        cursor.execute("SELECT count(*) FROM inpatient_admission")
+        assert cursor.fetchone()[0] > 90
+        cursor.execute("SELECT DISTINCT status FROM scheduling_appointment")
+        assert {row[0] for row in cursor.fetchall()} == {"booked", "checked_in", "cancelled", "no_show"}
+        cursor.execute("SELECT count(*) FILTER (WHERE appointment_id IS NULL), count(*) FROM scheduling_queueentry")
+        walk_ins, entries = cursor.fetchone()
+        assert 0 < walk_ins < entries
         cursor.execute("SELECT DISTINCT status FROM billing_invoice")
         assert {row[0] for row in cursor.fetchall()} >= {"issued", "partially_paid", "paid", "void"}
         for rule, sql in CHECKS.items():

@@ -4,8 +4,7 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Invoice
-from clinical import commands as clinical
-from pharmacy.models import Dispense, StockBatch
+from pharmacy.models import Dispense, OrderCheck, Prescription, StockBatch
 from tests.support.factories.clinical import EncounterFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,37 +99,69 @@ def test_insufficient_stock_is_a_clear_409(api_as):
     assert not Dispense.objects.exists()
 
 
-def test_allergy_refusal_and_override_through_the_api(api_as):
+AMOXICILLIN = {**DRUG, "code": "AMOX500", "generic_name": "Amoxicillin", "ingredients": ["Amoxycillin"]}
+
+
+def test_penicillin_allergy_stops_amoxicillin_at_prescribing_with_409_naming_the_rule_and_the_override(api_as):
     pharmacist, clinician = api_as("pharmacist"), api_as("clinician")
-    drug_id = pharmacist.post("/api/v1/drugs/", DRUG, format="json").json()["id"]
+    drug = pharmacist.post("/api/v1/drugs/", AMOXICILLIN, format="json").json()
+    assert drug["ingredients"] == ["amoxicillin"]  # the British spelling is the INN the checks know
+    drug_id = drug["id"]
     pharmacist.post(
         "/api/v1/stock-batches/",
         {"drug": drug_id, "lot_number": "L", "expiry_date": in_days(100), "quantity": 50, "unit_cost": "0.05"},
         format="json",
     )
     encounter = EncounterFactory()
-    clinical.allergy_record(patient_id=encounter.patient_id, substance="ibuprofen", severity="moderate")
-    prescription = clinician.post(
-        "/api/v1/prescriptions/",
-        {
-            "encounter": encounter.pk,
-            "drug": drug_id,
-            "dose": "1",
-            "frequency": "daily",
-            "duration_days": 2,
-            "quantity": 2,
-        },
+    allergy = clinician.post(
+        "/api/v1/allergies/",
+        {"patient": encounter.patient_id, "allergen": "class:penicillins", "severity": "severe", "reaction": "hives"},
         format="json",
-    ).json()
-    refused = pharmacist.post("/api/v1/dispenses/", {"prescription": prescription["id"]}, format="json")
-    assert refused.status_code == 409 and "allergy_override_reason" in refused.json()["errors"]
+    )
+    assert allergy.status_code == 201 and allergy.json()["coded"] and allergy.json()["verification"] == "unconfirmed"
+    order = {"encounter": encounter.pk, "drug": drug_id, "dose": "1", "frequency": "daily", "duration_days": 2}
+    refused = clinician.post("/api/v1/prescriptions/", {**order, "quantity": 2}, format="json")
+    assert refused.status_code == 409
+    body = refused.json()
+    assert "Allergy to Penicillins (severe, hives, unconfirmed)" in body["errors"]["override_reason"][0]
+    assert [(c["rule"], c["action"], c.get("override_field")) for c in body["checks"]] == [
+        ("allergy_drug", "block", "override_reason")
+    ]
+    assert not Prescription.objects.exists() and not OrderCheck.objects.exists()  # nothing written
+
+    reason = "Tolerated amoxicillin last year; consultant agreed"
+    created = clinician.post(
+        "/api/v1/prescriptions/", {**order, "quantity": 2, "override_reason": reason}, format="json"
+    )
+    assert created.status_code == 201
+    checks = created.json()["checks"]
+    assert [(c["rule"], c["action"], c["override_reason"], c["stage"]) for c in checks] == [
+        ("allergy_drug", "block", reason, "prescribing")
+    ]
+    prescription = created.json()["id"]
+
+    # The pharmacist sees the same finding and overrides it on their own account.
+    refused = pharmacist.post("/api/v1/dispenses/", {"prescription": prescription}, format="json")
+    assert refused.status_code == 409 and "override_reason" in refused.json()["errors"]
+    assert not Dispense.objects.exists()
     overridden = pharmacist.post(
         "/api/v1/dispenses/",
-        {"prescription": prescription["id"], "allergy_override_reason": "Mild past reaction; benefits outweigh"},
+        {"prescription": prescription, "override_reason": "Prescriber's reason checked with the ward"},
         format="json",
     )
     assert overridden.status_code == 201
-    assert overridden.json()["allergy_override_reason"] == "Mild past reaction; benefits outweigh"
+    assert overridden.json()["override_reason"] == "Prescriber's reason checked with the ward"
+    assert [c["stage"] for c in overridden.json()["checks"]] == ["dispensing"]
+
+
+def test_warnings_do_not_stop_an_api_order_and_come_back_with_it(api_as):
+    pharmacist, clinician = api_as("pharmacist"), api_as("clinician")
+    drug_id = pharmacist.post("/api/v1/drugs/", DRUG, format="json").json()["id"]
+    encounter = EncounterFactory()
+    order = {"encounter": encounter.pk, "drug": drug_id, "dose": "1", "frequency": "daily", "duration_days": 2}
+    created = clinician.post("/api/v1/prescriptions/", {**order, "quantity": 2}, format="json")
+    assert created.status_code == 201
+    assert [(c["rule"], c["action"]) for c in created.json()["checks"]] == [("allergy_unknown", "warn")]
 
 
 def test_adjust_and_bad_input(api_as):
@@ -158,3 +189,54 @@ def test_adjust_and_bad_input(api_as):
     no_ingredients = pharmacist.post("/api/v1/drugs/", {**DRUG, "code": "X", "ingredients": []}, format="json")
     assert no_ingredients.status_code == 400 and "ingredients" in no_ingredients.json()["errors"]
     assert StockBatch.objects.get(pk=batch["id"]).quantity_on_hand == 8
+
+
+def test_current_medications_include_what_is_prescribed_and_stopping_is_a_command(api_as):
+    pharmacist, clinician = api_as("pharmacist"), api_as("clinician")
+    drug_id = pharmacist.post("/api/v1/drugs/", DRUG, format="json").json()["id"]
+    pharmacist.post(
+        "/api/v1/stock-batches/",
+        {"drug": drug_id, "lot_number": "L", "expiry_date": in_days(100), "quantity": 50, "unit_cost": "0.05"},
+        format="json",
+    )
+    encounter = EncounterFactory()
+    order = {"encounter": encounter.pk, "drug": drug_id, "dose": "1", "frequency": "daily", "duration_days": 5}
+    first = clinician.post("/api/v1/prescriptions/", {**order, "quantity": 5}, format="json").json()["id"]
+    summary = clinician.get(f"/api/v1/patients/{encounter.patient_id}/summary/").json()
+    assert [(m["prescription"], m["state"]) for m in summary["current_medications"]] == [
+        (first, "prescribed, not yet dispensed")  # the next prescriber sees it before the pharmacy does
+    ]
+    pharmacist.post("/api/v1/dispenses/", {"prescription": first, "quantity": 2}, format="json")
+    summary = clinician.get(f"/api/v1/patients/{encounter.patient_id}/summary/").json()
+    assert summary["current_medications"][0]["state"] == "partly dispensed (2 of 5)"
+
+    assert pharmacist.post(f"/api/v1/prescriptions/{first}/stop/", {"reason": "rash"}, format="json").status_code == 403
+    assert clinician.post(f"/api/v1/prescriptions/{first}/stop/", {}, format="json").status_code == 400
+    stopped = clinician.post(f"/api/v1/prescriptions/{first}/stop/", {"reason": "rash on day 2"}, format="json")
+    assert stopped.status_code == 200
+    assert stopped.json()["status"] == "stopped" and stopped.json()["end_reason"] == "rash on day 2"
+    again = clinician.post(f"/api/v1/prescriptions/{first}/stop/", {"reason": "again"}, format="json")
+    assert again.status_code == 409
+    summary = clinician.get(f"/api/v1/patients/{encounter.patient_id}/summary/").json()
+    assert summary["current_medications"] == []
+    refused = pharmacist.post("/api/v1/dispenses/", {"prescription": first}, format="json")
+    assert refused.status_code == 409 and "stopped" in refused.json()["errors"]["prescription"][0]
+
+
+def test_an_order_can_be_checked_without_writing_it(api_as):
+    pharmacist, clinician = api_as("pharmacist"), api_as("clinician")
+    drug = pharmacist.post("/api/v1/drugs/", AMOXICILLIN, format="json").json()
+    encounter = EncounterFactory()
+    clinician.post(
+        "/api/v1/allergies/",
+        {"patient": encounter.patient_id, "substance": "penicillin", "severity": "severe"},
+        format="json",
+    )
+    order = {"encounter": encounter.pk, "drug": drug["id"], "dose": "1", "frequency": "daily", "duration_days": 2}
+    checked = clinician.post("/api/v1/prescriptions/check/", {**order, "quantity": 2}, format="json")
+    assert checked.status_code == 200
+    assert [(c["rule"], c["action"]) for c in checked.json()["checks"]] == [("allergy_drug", "block")]
+    assert not Prescription.objects.exists() and not OrderCheck.objects.exists()
+    missing = clinician.post("/api/v1/prescriptions/check/", {**order, "quantity": 2, "encounter": 0}, format="json")
+    assert missing.status_code == 400 and "encounter" in missing.json()["errors"]
+    assert pharmacist.post("/api/v1/prescriptions/check/", {**order, "quantity": 2}, format="json").status_code == 403

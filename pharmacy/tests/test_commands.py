@@ -12,7 +12,7 @@ from billing.models import Invoice
 from clinical import commands as clinical
 from core.errors import Conflict, InvalidInput
 from pharmacy import commands, queries
-from pharmacy.models import Dispense, Prescription, StockBatch, StockMovement
+from pharmacy.models import Dispense, OrderCheck, Prescription, StockBatch, StockMovement
 from tests.support.factories.clinical import EncounterFactory, UserFactory
 from tests.support.factories.pharmacy import TODAY, amoxicillin, days, prescribe, receive
 from tests.support.stack import in_parallel, on_stack
@@ -81,36 +81,51 @@ class TestDispensing:
         with pytest.raises(Conflict):
             commands.medication_dispense(prescription_id=prescription.pk)
 
-    def test_an_allergy_blocks_dispensing_unless_overridden_and_the_override_is_recorded(self):
+    def test_an_allergy_recorded_after_the_order_blocks_dispensing_unless_overridden_and_it_is_recorded(self):
         drug = amoxicillin(ingredients=["amoxicillin", "clavulanic acid"])
         receive(drug, "A", 100, 50)
         encounter = EncounterFactory()
+        prescription = prescribe(drug, encounter=encounter)
         clinical.allergy_record(
             patient_id=encounter.patient_id, substance="Amoxicillin", severity="severe", reaction="hives"
         )
-        prescription = prescribe(drug, encounter=encounter)
         with pytest.raises(Conflict) as caught:
             commands.medication_dispense(prescription_id=prescription.pk)
-        assert "allergy_override_reason" in caught.value.errors
-        assert "Amoxicillin (severe, hives)" in caught.value.errors["allergy_override_reason"][0]
-        assert not Dispense.objects.exists()
+        assert "override_reason" in caught.value.errors
+        assert "Allergy to Amoxicillin (severe, hives, unconfirmed)" in caught.value.errors["override_reason"][0]
+        assert not Dispense.objects.exists() and not OrderCheck.objects.filter(stage="dispensing").exists()
 
         pharmacist = UserFactory()
         dispense = commands.medication_dispense(
             prescription_id=prescription.pk,
             dispensed_by=pharmacist,
-            allergy_override_reason="Desensitised; consultant approved",
+            override_reason="Desensitised; consultant approved",
         )
-        assert dispense.allergy_override_reason == "Desensitised; consultant approved"
-        assert dispense.allergy_override_by == pharmacist
+        assert dispense.override_reason == "Desensitised; consultant approved"
+        assert dispense.override_by == pharmacist
+        check = OrderCheck.objects.get(dispense=dispense, rule="allergy_drug")
+        assert check.action == "block" and check.override_reason == "Desensitised; consultant approved"
+        assert check.decided_by == pharmacist and check.stage == "dispensing"
 
-    def test_no_override_is_recorded_when_there_is_no_allergy(self):
+    def test_a_late_dispense_still_meets_an_allergy_recorded_after_the_course_would_have_ended(self):
         drug = amoxicillin()
         receive(drug, "A", 100, 50)
-        dispense = commands.medication_dispense(
-            prescription_id=prescribe(drug).pk, allergy_override_reason="just because"
+        encounter = EncounterFactory()
+        prescription = prescribe(drug, encounter=encounter)  # a 5-day course, never collected
+        Prescription.objects.filter(pk=prescription.pk).update(
+            prescribed_at=prescription.prescribed_at - datetime.timedelta(days=20)
         )
-        assert dispense.allergy_override_reason == "" and dispense.allergy_override_by is None
+        clinical.allergy_record(patient_id=encounter.patient_id, allergen="class:penicillins", severity="severe")
+        with pytest.raises(Conflict) as caught:
+            commands.medication_dispense(prescription_id=prescription.pk, dispensed_by=UserFactory())
+        assert "Allergy to Penicillins" in caught.value.errors["override_reason"][0]
+
+    def test_no_override_is_recorded_when_nothing_blocks(self):
+        drug = amoxicillin()
+        receive(drug, "A", 100, 50)
+        dispense = commands.medication_dispense(prescription_id=prescribe(drug).pk, override_reason="just because")
+        assert dispense.override_reason == "" and dispense.override_by is None
+        assert not OrderCheck.objects.filter(dispense=dispense, action="block").exists()
 
     def test_the_charge_lands_on_the_encounters_draft_invoice_at_the_drug_price(self):
         drug = amoxicillin(unit_price=Decimal("1.25"))

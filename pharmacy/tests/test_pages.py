@@ -1,4 +1,5 @@
-"""The pharmacist in a real browser: queue, dispense with FEFO plan and allergy override, receive, adjust."""
+"""The pharmacist in a real browser: queue, dispense with FEFO plan and the safety checks' override, receive,
+adjust."""
 
 import datetime
 from decimal import Decimal
@@ -39,21 +40,25 @@ def test_pharmacist_day(browse):
         frequency="tds",
         duration_days=2,
         quantity=6,
-        prescriber=UserFactory(),
+        prescriber=UserFactory(first_name="Ada", last_name="Okoro"),
+        override_reason="Only an itch last time; benefit outweighs",
     )
     page = browse("chemist")
 
     page.get_by_role("link", name="Pharmacy", exact=True).click()
-    expect(page.get_by_role("cell", name="Amoxicillin 500 mg capsule")).to_be_visible()
+    expect(page.get_by_role("cell", name="Amoxicillin 500 mg capsule overridden")).to_be_visible()
     shot(page, "pharmacy-queue")
     page.get_by_role("link", name="Dispense").click()
     expect(page.get_by_text("6 from lot LOT-SOON")).to_be_visible()
-    expect(page.get_by_text("Allergy warning")).to_be_visible()
+    checks = page.get_by_role("alert", name="Safety checks")
+    expect(checks).to_contain_text("Stopped by the safety checks: dispensing needs an override reason.")
+    expect(checks).to_contain_text("Allergy to Amoxicillin (mild, itch, unconfirmed): Amoxicillin contains amoxicillin")
+    expect(page.get_by_text("Overridden when prescribed (block, allergy_drug) by Ada Okoro")).to_be_visible()
     page.get_by_role("button", name="Dispense").click()
     expect(page.get_by_text("Give an override reason to dispense anyway.")).to_be_visible()
     assert not Dispense.objects.using("default").exists()
     shot(page, "pharmacy-dispense")
-    page.get_by_label("Allergy override reason").fill("Mild itch only; prescriber confirmed")
+    page.get_by_label("Override reason").fill("Mild itch only; prescriber confirmed")
     page.get_by_role("button", name="Dispense").click()
     expect(page.get_by_text("Dispensed; the charge is on the invoice.")).to_be_visible()
     expect(page.get_by_text("Nothing waiting.")).to_be_visible()

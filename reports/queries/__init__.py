@@ -14,6 +14,7 @@ from reports.queries.diagnoses import diagnosis_trends
 from reports.queries.performance import performance_test
 from reports.queries.population import population_health
 from reports.queries.revenue import revenue
+from reports.queries.scheduling import appointment_figures, queue_board
 from reports.queries.stock import pharmacy_stock
 from reports.queries.summaries import (
     dashboard,
@@ -23,6 +24,7 @@ from reports.queries.summaries import (
 )
 
 __all__ = [
+    "appointment_figures",
     "ar_aging",
     "dashboard",
     "diagnosis_trends",
@@ -31,6 +33,7 @@ __all__ = [
     "pharmacy_stock",
     "pharmacy_stock_summary",
     "population_health",
+    "queue_board",
     "revenue",
     "revenue_today_and_month",
     "top_diagnoses",

@@ -5,14 +5,14 @@ import datetime
 from django.utils import timezone
 
 from reports.projections.base import rows
-from reports.projections.patient_alerts import ALERTS, SEVERITY_ORDER, TITLES
+from reports.projections.patient_alerts import ALERTS, GUIDELINES, SEVERITY_ORDER, TITLES
 from reports.queries.common import from_view
 
 ACTIVE_SQL = f"""
-SELECT DISTINCT ON (rule, subject) rule, severity, subject, reason, valid_from, valid_until
+SELECT DISTINCT ON (rule, subject) rule, severity, subject, reason, valid_from, valid_until, prescription_id
 FROM {ALERTS.name}
 WHERE patient_id = %(patient)s AND valid_from <= %(at)s AND (valid_until IS NULL OR valid_until > %(at)s)
-ORDER BY rule, subject, valid_from DESC
+ORDER BY rule, subject, valid_from DESC, reason, alert_key
 """
 
 
@@ -28,6 +28,7 @@ def patient_alerts(*, patient_id: int, at: datetime.datetime | None = None) -> d
         found = rows(cursor, ACTIVE_SQL, {"patient": patient_id, "at": at})
         for alert in found:
             alert["title"] = TITLES[alert["rule"]]
+            alert["guideline"] = GUIDELINES.get(alert["rule"], "")
             alert["since"] = alert.pop("valid_from")
             alert["until"] = alert.pop("valid_until")
         found.sort(key=lambda a: (SEVERITY_ORDER.get(a["severity"], 9), list(TITLES).index(a["rule"]), a["subject"]))

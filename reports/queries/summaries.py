@@ -10,12 +10,18 @@ from django.utils.dateparse import parse_datetime
 from reports.engine import store
 from reports.engine.freshness import combined, summary_usable
 from reports.projections import DASHBOARD
+from reports.projections.appointments import today_figures
 from reports.projections.base import from_cents, rows
+from reports.projections.bed_board import board, queue_totals, totals
 from reports.projections.diagnosis_trends import month_top_sql
 from reports.projections.pharmacy_stock import stock_totals
+from reports.projections.queue_board import BOARD
 from reports.projections.revenue import TOTALS_SQL
+from reports.projections.ward_census import DAILY as CENSUS_DAILY
 from reports.queries.ar import ar_aging
 from reports.queries.common import freshness, from_redis, from_summary, from_view
+
+BED_FIELDS = ("beds_occupied", "beds_in_service", "admission_queue", "midnight_census")
 
 
 def revenue_today_and_month() -> dict:
@@ -89,6 +95,8 @@ def dashboard() -> dict:
             "expiring_30": int(summary["expiring_30"]),
             "expired_batches": int(summary["expired_batches"]),
             "top_diagnoses": json.loads(summary["top_diagnoses"]),
+            **{name: int(summary.get(name) or 0) for name in BED_FIELDS},
+            **clinic_figures(summary),
         }
         return {
             "source": "redis",
@@ -110,8 +118,25 @@ def _dashboard_from_views() -> dict:
         return {"open_encounters": int(cursor.fetchone()[0])}
 
     open_encounters = from_view("census", census)
+
+    def beds(cursor):
+        wards = board(cursor)
+        found = totals(wards, queue_totals(cursor))
+        return {"occupied": found["occupied"], "in_service": found["in_service"], "waiting": found["waiting"]}
+
+    bed_totals = from_view("bed_board", beds)
+
+    def last_census(cursor):
+        cursor.execute(
+            f"SELECT COALESCE(sum(census), 0) FROM {CENSUS_DAILY.name} "
+            f"WHERE day = (SELECT max(day) FROM {CENSUS_DAILY.name})"
+        )
+        return {"census": int(cursor.fetchone()[0])}
+
+    midnight = from_view("ward_census", last_census)
+    clinics = from_view(("appointments", "queue_board"), _clinics_from_views)
     over_90 = [name for name in ar["buckets"] if name.startswith(("91_", "121_"))]
-    refreshed_at, fresh_as_of = combined((ar, revenue, stock, top, open_encounters))
+    refreshed_at, fresh_as_of = combined((ar, revenue, stock, top, open_encounters, bed_totals, midnight, clinics))
     return {
         "source": "materialized_view",
         "database": open_encounters["database"],
@@ -125,7 +150,38 @@ def _dashboard_from_views() -> dict:
         "expiring_30": stock["totals"]["expiring_30"],
         "expired_batches": stock["totals"]["expired"],
         "top_diagnoses": top["rows"],
+        "beds_occupied": bed_totals["occupied"],
+        "beds_in_service": bed_totals["in_service"],
+        "admission_queue": bed_totals["waiting"],
+        "midnight_census": midnight["census"],
+        **{name: clinics[name] for name in CLINIC_FIELDS},
         **freshness(refreshed_at, fresh_as_of),
+    }
+
+
+CLINIC_FIELDS = ("appointments_today", "no_shows_today", "average_wait_today", "queue_waiting")
+
+
+def clinic_figures(summary: dict) -> dict:
+    """Today's clinic tiles from the dashboard hash (absent in a hash written before they existed)."""
+    wait = summary.get("average_wait_today", "")
+    return {
+        "appointments_today": int(summary.get("appointments_today") or 0),
+        "no_shows_today": int(summary.get("no_shows_today") or 0),
+        "average_wait_today": int(wait) if wait else None,
+        "queue_waiting": int(summary.get("queue_waiting") or 0),
+    }
+
+
+def _clinics_from_views(cursor) -> dict:
+    figures = today_figures(cursor)
+    (board,) = rows(cursor, f"SELECT count(*) FILTER (WHERE status = 'waiting') AS waiting FROM {BOARD.name}")
+    seen, wait = figures["seen"], figures["wait_seconds"]
+    return {
+        "appointments_today": figures["booked"],
+        "no_shows_today": figures["no_shows"],
+        "average_wait_today": int(wait / seen / 60 + 0.5) if seen else None,
+        "queue_waiting": int(board["waiting"]),
     }
 
 

@@ -17,17 +17,21 @@ from reports.projections.base import Projection
 
 def test_every_projection_module_registers_itself_each_history_before_its_recent_partner():
     assert set(REGISTRY) == {
+        "appointments",
         "ar_aging",
         "ar_ledger",
         "ar_ledger_recent",
+        "bed_board",
         "census",
         "diagnosis_history",
         "diagnosis_trends",
         "patient_alerts",
         "pharmacy_stock",
         "population_health",
+        "queue_board",
         "revenue_history",
         "revenue",
+        "ward_census",
     }
     order = list(REGISTRY)
     for history, recent in (("ar_ledger", "ar_ledger_recent"), ("revenue_history", "revenue")):
@@ -61,6 +65,8 @@ def test_a_declared_interval_applies_unless_switched_off_or_overridden_by_name(s
         "diagnosis_history": 60,
         "population_health": 60,
         "pharmacy_stock": 5,
+        "ward_census": 60,
+        "appointments": 10,
     }
     settings.PROJECTION_MIN_INTERVALS = {"ar_ledger": 10, "census": 2}
     assert (refresh.min_interval("ar_ledger"), refresh.min_interval("census")) == (10, 2)
@@ -81,7 +87,10 @@ def test_at_midnight_the_calendars_projections_are_refreshed_or_rebuilt_once_eac
         ("refresh", "diagnosis_history", True),
         ("refresh", "pharmacy_stock", True),
         ("refresh", "revenue_history", True),
+        ("refresh", "ward_census", True),
+        ("summary", "appointments"),
         ("summary", "ar_aging"),
+        ("summary", "bed_board"),
     ]
     assert calls[-1] == ("dashboard",)
 
@@ -93,7 +102,9 @@ def test_the_projections_declare_the_dashboards_headline_fields_each_once():
             declared += projection.dashboard.compose({"summary": {}, "descriptions": {}, "top": [], "meta": {}})
     financial = ["today_invoiced", "today_collected", "month_invoiced", "ar_outstanding", "ar_over_90"]
     clinical = ["open_encounters", "low_stock", "expiring_30", "expired_batches", "top_diagnoses"]
-    assert sorted(declared) == sorted([*financial, *clinical])
+    clinical += ["beds_occupied", "beds_in_service", "admission_queue", "midnight_census"]
+    clinics = ["appointments_today", "no_shows_today", "average_wait_today", "queue_waiting"]
+    assert sorted(declared) == sorted([*financial, *clinical, *clinics])
 
 
 @pytest.mark.stack  # the summaries live in the stack's Redis
@@ -105,6 +116,10 @@ def test_the_dashboard_is_composed_from_every_projections_summary():
         "census": {"summary": {"open:total": 7}},
         "pharmacy_stock": {"summary": {"low_stock": 2, "expiring_30": 3, "expired": 1}},
         "diagnosis_trends": {"top": {"I10": 9, "E11.9": 4}, "descriptions": {"I10": "Hypertension"}},
+        "bed_board": {"summary": {"occupied": 40, "in_service": 50, "waiting": 3}},
+        "ward_census": {"summary": {"census": 38}},
+        "appointments": {"summary": {"booked": 40, "no_shows": 3, "seen": 4, "wait_seconds": 3000}},
+        "queue_board": {"summary": {"waiting": 6, "called": 1}},
     }
     for name in REGISTRY:
         fresh = earlier if name == "census" else now
@@ -127,6 +142,14 @@ def test_the_dashboard_is_composed_from_every_projections_summary():
         "today_invoiced": "1200",
         "today_collected": "800",
         "month_invoiced": "5000",
+        "beds_occupied": "40",
+        "beds_in_service": "50",
+        "admission_queue": "3",
+        "midnight_census": "38",
+        "appointments_today": "40",
+        "no_shows_today": "3",
+        "average_wait_today": "13",  # 3000 s over 4 patients seen: 12.5 minutes
+        "queue_waiting": "6",
         "fresh_as_of": earlier.isoformat(),  # the oldest part decides
         "refreshed_at": now.isoformat(),
         "built_on": timezone.localdate().isoformat(),

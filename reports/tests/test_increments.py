@@ -1,5 +1,6 @@
 """Views kept as tables and refreshed key by key (reports/engine/increments.py) hold exactly what their SELECT gives."""
 
+import contextlib
 import datetime
 import random
 from decimal import Decimal
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from billing import commands as billing
 from billing.models import Payment
+from core.errors import DomainError
 from pharmacy import commands as pharmacy
 from reports.engine import increments, refresh
 from reports.engine.reconcile import Drift, _view_drift
@@ -81,7 +83,15 @@ def drug(code: str):
 
 
 def test_the_incremental_views_are_the_ones_that_follow_every_write():
-    assert set(INCREMENTAL) == {"ar_aging", "ar_ledger_recent", "pharmacy_stock"}
+    assert set(INCREMENTAL) == {
+        "ar_aging",
+        "ar_ledger_recent",
+        "pharmacy_stock",
+        "patient_alerts",
+        "appointments",
+        "queue_board",
+        "bed_board",
+    }
 
 
 def test_random_writes_refreshed_key_by_key_match_the_views_select(modes):
@@ -130,6 +140,78 @@ def test_random_writes_refreshed_key_by_key_match_the_views_select(modes):
             refresh_all()
             for name in INCREMENTAL:
                 assert drift_rows(name) == 0, f"{name} after step {step}"
+    assert modes and all(mode != "all" for _, mode in modes), modes
+
+
+def test_random_clinical_writes_refreshed_patient_by_patient_match_the_alerts_select(modes):
+    """The patient-alerts table follows allergies, orders (prescribed, stopped, cancelled), labs, vitals and
+    the problem list one patient at a time, and always equals its SELECT run whole."""
+    from clinical import commands as clinical
+    from tests.support.factories.clinical import DepartmentFactory, UserFactory
+
+    rng = random.Random(20)
+    doctor = UserFactory(username="dr-increments", roles=["clinician"])
+    department = DepartmentFactory()
+    medicines = {
+        name: pharmacy.drug_create(
+            code=name[:6].upper(), generic_name=name.capitalize(), form="tablet", strength="1 mg", unit="tablet",
+            unit_price=Decimal("0.10"), ingredients=[name],
+        )
+        for name in ("warfarin", "ibuprofen", "amoxicillin", "metformin", "simvastatin", "paracetamol")
+    }  # fmt: skip
+    encounters = [
+        clinical.encounter_start(
+            patient_id=PatientFactory().pk, type="outpatient", department_id=department.pk, attending_id=doctor.pk
+        )
+        for _ in range(4)
+    ]
+    orders = []
+    refresh.refresh("patient_alerts")  # the first refresh computes it whole
+    modes.clear()
+    for step in range(40):
+        encounter = rng.choice(encounters)
+        action = rng.choice(["prescribe", "prescribe", "allergy", "lab", "problem", "vitals", "end"])
+        if action == "prescribe" or (action == "end" and not orders):
+            medicine = rng.choice(list(medicines.values()))
+            orders.append(
+                pharmacy.prescription_create(
+                    encounter_id=encounter.pk,
+                    drug_id=medicine.pk,
+                    dose="1",
+                    frequency="daily",
+                    duration_days=rng.randint(1, 30),
+                    quantity=5,
+                    prescriber=doctor,
+                    override_reason="test",
+                )
+            )
+        elif action == "allergy":
+            allergen = rng.choice(["class:penicillins", "drug:aspirin", "Bactrim?", "class:statins"])
+            with contextlib.suppress(DomainError):  # already recorded
+                clinical.allergy_record(
+                    patient_id=encounter.patient_id,
+                    allergen=allergen if ":" in allergen else "",
+                    substance="" if ":" in allergen else allergen,
+                    severity="mild",
+                    verification=rng.choice(["unconfirmed", "confirmed"]),
+                )
+        elif action == "lab":
+            test, value = rng.choice([("62238-1", 25), ("62238-1", 80), ("4548-4", 7), ("2823-3", 6.9)])
+            clinical.lab_result_record(encounter_id=encounter.pk, test=test, value=Decimal(str(value)))
+        elif action == "problem":
+            clinical.diagnosis_record(encounter_id=encounter.pk, code=rng.choice(["I10", "E11.9"]))
+        elif action == "vitals":
+            clinical.vitals_record(encounter_id=encounter.pk, systolic=rng.choice([120, 190]), diastolic=80)
+        else:
+            order = rng.choice(orders)
+            order.refresh_from_db()
+            if order.status in ("active", "partially_dispensed"):
+                pharmacy.prescription_cancel(prescription_id=order.pk)
+            elif order.status == "dispensed":
+                pharmacy.prescription_stop(prescription_id=order.pk, reason="done")
+        if step % 4 == 3:
+            refresh.refresh("patient_alerts")
+            assert drift_rows("patient_alerts") == 0, f"after step {step}"
     assert modes and all(mode != "all" for _, mode in modes), modes
 
 

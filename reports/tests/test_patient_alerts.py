@@ -58,6 +58,7 @@ def drug(code: str, name: str, *ingredients: str):
 
 
 def prescribe(encounter, medicine, doctor, days: int = 10) -> Prescription:
+    """An order as the alerts see it: prescribed whatever the checks say (they are tested on their own)."""
     return pharmacy.prescription_create(
         encounter_id=encounter.pk,
         drug_id=medicine.pk,
@@ -66,6 +67,7 @@ def prescribe(encounter, medicine, doctor, days: int = 10) -> Prescription:
         duration_days=days,
         quantity=days,
         prescriber=doctor,
+        override_reason="The alerts are the subject here",
     )
 
 
@@ -87,7 +89,10 @@ def test_allergy_to_an_ingredient_of_a_current_prescription_fires_and_clears_whe
     course = prescribe(encounter, drug("COAMOX", "Co-amoxiclav", "amoxicillin", "clavulanic acid"), doctor, days=5)
     found = alerts(patient)["allergy_drug"]
     assert found["severity"] == "high"
-    assert found["reason"] == "Allergy to Amoxicillin (severe, anaphylaxis); Co-amoxiclav is prescribed"
+    assert (
+        found["reason"]
+        == "Allergy to Amoxicillin (severe, anaphylaxis, unconfirmed): Co-amoxiclav contains amoxicillin"
+    )
     # The course ends with its fifth day after the prescription date: the alert ends with it, no refresh needed.
     last_day = course.prescribed_at.astimezone(datetime.UTC).date() + 5 * DAY
     end = datetime.datetime.combine(last_day + DAY, datetime.time(), tzinfo=datetime.UTC)
@@ -206,10 +211,13 @@ def test_alerts_are_one_per_rule_and_subject_most_severe_first_with_freshness(vi
     clinical.lab_result_record(encounter_id=encounter.pk, test="2823-3", value=Decimal("6.5"))
     refresh.refresh("patient_alerts", force=True)
     answer = queries.patient_alerts(patient_id=patient.pk)
-    assert [(a["rule"], a["severity"]) for a in answer["alerts"]] == [
-        ("critical_lab", "high"),
-        ("interaction", "medium"),
-        ("care_gap_hba1c", "low"),
+    assert [(a["rule"], a["severity"], a["subject"]) for a in answer["alerts"]] == [
+        ("critical_lab", "high", "2823-3"),
+        ("interaction", "medium", "lisinopril + spironolactone"),  # two pairs of courses, one alert
+        ("duplicate", "medium", "lisinopril: Lisinopril and Lisinopril"),
+        ("duplicate", "medium", "spironolactone: Spironolactone and Spironolactone"),
+        ("care_gap_hba1c", "low", "hba1c"),
+        ("care_gap_statin", "low", "statin"),  # diabetes, aged 46, no statin
     ]
     assert answer["source"] == "materialized_view" and answer["fresh_as_of"] and answer["stale_seconds"] is not None
     assert queries.patient_alerts(patient_id=PatientFactory().pk)["alerts"] == []
@@ -249,7 +257,7 @@ def test_a_committed_lab_result_reaches_both_projections_on_every_standby_and_th
     clinician = api_as("clinician")
     wait_replayed()
     body = clinician.get(f"/api/v1/patients/{patient.pk}/alerts/").json()
-    assert [a["rule"] for a in body["alerts"]] == ["critical_lab"]
+    assert [a["rule"] for a in body["alerts"]] == ["critical_lab", "care_gap_statin"]  # the HbA1c gap is closed
     assert body["alerts"][0]["reason"].startswith("Potassium 7.1 mmol/L is critically high")
     assert body["source"] == "materialized_view" and body["fresh_as_of"] and body["as_of"]
     assert api_as("billing_clerk").get(f"/api/v1/patients/{patient.pk}/alerts/").status_code == 403

@@ -9,7 +9,8 @@ from reports.projections.base import HOURLY, NIGHTLY
 
 
 def test_history_views_and_population_health_are_reconciled_nightly_and_everything_else_hourly():
-    nightly = {"ar_ledger", "revenue_history", "diagnosis_history", "population_health"}
+    # (and the appointments table: three years of slots, bookings and queue entries recomputed live)
+    nightly = {"ar_ledger", "revenue_history", "diagnosis_history", "population_health", "appointments"}
     assert set(names(NIGHTLY)) == nightly
     assert set(names(HOURLY)) == set(REGISTRY) - nightly
     assert {"ar_aging", "revenue", "diagnosis_trends", "patient_alerts"} <= set(names(HOURLY))

@@ -10,13 +10,16 @@ from django.utils import timezone
 
 from billing import commands as billing
 from clinical import commands as clinical
+from inpatient import commands as inpatient
 from pharmacy import commands as pharmacy
 from reports.catalog import REPORTS
 from reports.catalog.base import ANSWER_KEYS
 from reports.engine import refresh
 from reports.projections import REGISTRY
+from scheduling import commands as scheduling
 from tests.support.factories.billing import PayerFactory, ServiceFactory
 from tests.support.factories.clinical import DepartmentFactory, EncounterFactory, PatientFactory, UserFactory
+from tests.support.factories.inpatient import inpatient_encounter
 from tests.support.stack import on_stack, served_by, sign_in, standbys, wait_replayed
 
 TODAY = timezone.localdate()
@@ -66,6 +69,15 @@ def hospital():
     )
     pharmacy.stock_receive(
         drug_id=drug.pk, lot_number="L1", expiry_date=TODAY + 20 * DAY, quantity=30, unit_cost=Decimal("0.04")
+    )
+    ward = inpatient.ward_create(code="W1", name="Ward 1", department_id=radiology.pk, bed_day_price=Decimal("300"))
+    bed = inpatient.bed_create(ward_id=ward.pk, label="1", in_service_since=timezone.now() - 5 * DAY)
+    inpatient.admission_admit(
+        encounter_id=inpatient_encounter().pk, bed_id=bed.pk, admitted_at=timezone.now() - 3 * DAY
+    )
+    # A walk-in waiting in radiology today (the appointments report and the queue board have a row).
+    scheduling.walk_in_check_in(
+        patient_id=PatientFactory().pk, department_id=radiology.pk, provider_id=UserFactory(roles=["clinician"]).pk
     )
     for name in REGISTRY:
         refresh.refresh(name, force=True)

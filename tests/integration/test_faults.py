@@ -23,11 +23,9 @@ from core.audit import spool
 from core.audit.models import AuditEvent
 from core.events.models import OutboxEvent
 from reports.engine import refresh, store
-from reports.engine.reconcile import reconcile
-from reports.projections import REGISTRY
 from tests.support.factories.billing import PayerFactory, ServiceFactory, issued_invoice
 from tests.support.factories.clinical import PatientFactory, UserFactory
-from tests.support.read_side import redis_outstanding_cents
+from tests.support.read_side import assert_nothing_lost_and_no_drift, redis_outstanding_cents
 from tests.support.stack import (
     on_stack,
     replay_paused,
@@ -42,15 +40,6 @@ from tests.support.stack import (
 pytestmark = on_stack
 
 NEW_PATIENT = {"given_name": "Nia", "family_name": "Adeyemi", "date_of_birth": "1985-09-14"}
-
-
-def assert_nothing_lost_and_no_drift(*, patients=(), invoices=()) -> None:
-    primary = "default"
-    assert set(Patient.objects.using(primary).filter(pk__in=patients).values_list("pk", flat=True)) == set(patients)
-    assert set(Invoice.objects.using(primary).filter(pk__in=invoices).values_list("pk", flat=True)) == set(invoices)
-    for name in REGISTRY:
-        run = reconcile(name, repair=False)
-        assert not run.view_rows_differing and not run.summary_fields_differing, (name, run.sample_keys)
 
 
 @pytest.fixture

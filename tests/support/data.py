@@ -6,15 +6,19 @@ from decimal import Decimal
 from billing import commands as billing
 from clinical import commands as clinical
 from core.api.commands import api_client_create
+from inpatient import commands as inpatient
 from pharmacy import commands as pharmacy
+from scheduling import commands as scheduling
 from tests.support.factories.billing import PayerFactory, ServiceFactory
 from tests.support.factories.clinical import EncounterFactory, PatientFactory, UserFactory
+from tests.support.factories.inpatient import inpatient_encounter
 
 
 def one_of_each(**patient_fields) -> dict:
     encounter = EncounterFactory(patient=PatientFactory(**patient_fields))
     made = {"patient": encounter.patient, "encounter": encounter, "department": encounter.department}
     made["diagnosis"] = clinical.diagnosis_record(encounter_id=encounter.pk, code="I10", is_primary=True)
+    made["condition"] = made["diagnosis"].encounter.patient.conditions.get(code="I10")  # the problem list's row
     made["allergy"] = clinical.allergy_record(patient_id=encounter.patient_id, substance="Latex", severity="mild")
     made["vitals"] = clinical.vitals_record(encounter_id=encounter.pk, pulse=80)
     made["lab_result"] = clinical.lab_result_record(encounter_id=encounter.pk, test="2823-3", value=Decimal("4.2"))
@@ -53,4 +57,37 @@ def one_of_each(**patient_fields) -> dict:
     )
     made["dispense"] = pharmacy.medication_dispense(prescription_id=prescription.pk, quantity=4)
     made["icd10"] = made["diagnosis"].code
+    made["ward"] = ward = inpatient.ward_create(
+        code="MED1", name="Medical ward 1", department_id=encounter.department_id, bed_day_price=Decimal("300")
+    )
+    made["bed"] = inpatient.bed_create(ward_id=ward.pk, label="1")
+    inpatient.bed_create(ward_id=ward.pk, label="2")
+    stay = inpatient_encounter(patient=encounter.patient, department=encounter.department)
+    made["admission"] = inpatient.admission_admit(encounter_id=stay.pk, bed_id=made["bed"].pk)
+    made["admission_request"] = inpatient.admission_request_create(encounter_id=inpatient_encounter().pk)
+    made.update(_scheduling(encounter))
     return made
+
+
+def _scheduling(encounter) -> dict:
+    """A clinic every day, a booking for the encounter's patient, the patient waiting as a walk-in, a leave."""
+    doctor = UserFactory(roles=["clinician"])
+    every_day = [{"weekday": d, "start_time": datetime.time(8), "end_time": datetime.time(18)} for d in range(7)]
+    schedule = scheduling.schedule_create(
+        department_id=encounter.department_id, provider_id=doctor.pk, rules=every_day, name="General clinic"
+    )
+    tomorrow = schedule.slots.filter(day__gt=datetime.date.today()).order_by("starts_at").first()
+    return {
+        "schedule": schedule,
+        "slot": tomorrow,
+        "appointment": scheduling.appointment_book(patient_id=encounter.patient_id, slot_id=tomorrow.pk),
+        "queue_entry": scheduling.walk_in_check_in(
+            patient_id=encounter.patient_id, department_id=encounter.department_id, provider_id=doctor.pk
+        ),
+        "schedule_exception": scheduling.exception_add(
+            kind="leave",
+            reason="Course",
+            provider_id=doctor.pk,
+            start_date=datetime.date.today() + datetime.timedelta(days=90),
+        ),
+    }

@@ -39,7 +39,10 @@ def _fresh_broker_pool(app) -> None:
 
 def _db_url(alias: str) -> str:
     s = connections[alias].settings_dict
-    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+    # HOST and PORT may each list several nodes (the primary's multi-host URL), paired in order.
+    hosts = ",".join(f"{h}:{p}" for h, p in zip(str(s["HOST"]).split(","), str(s["PORT"]).split(","), strict=True))
+    options = "&".join(f"{k}={v}" for k, v in s.get("OPTIONS", {}).items() if k == "target_session_attrs")
+    return f"postgres://{s['USER']}@{hosts}/{s['NAME']}" + (f"?{options}" if options else "")
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """Helpers for tests that run on the real stack: pause replay, stop standbys, see which alias served."""
 
+import json
 import subprocess
 import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,17 +40,42 @@ def run_sql(alias: str, sql: str):
         return cursor.fetchone()[0] if cursor.description else None
 
 
+def _patroni(method: str, path: str, body: dict | None = None, url: str | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{url or settings.PATRONI_URLS[0]}{path}", data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response)
+
+
+@contextmanager
+def patroni_paused():
+    """Patroni's maintenance mode: no failover, and no node resumes a paused WAL replay (Patroni does that
+    on every loop otherwise)."""
+    _patroni("PATCH", "/config", {"pause": True})
+    wait_until(
+        lambda: all(_patroni("GET", "/patroni", url=u).get("pause") for u in settings.PATRONI_URLS),
+        timeout=15,
+        message="every Patroni node paused",
+    )
+    try:
+        yield
+    finally:
+        _patroni("PATCH", "/config", {"pause": None})
+
+
 @contextmanager
 def replay_paused(*aliases: str):
     """Pause WAL replay on these standbys (they keep receiving WAL but apply none of it)."""
     aliases = aliases or tuple(standbys())
-    for alias in aliases:
-        run_sql(alias, "SELECT pg_wal_replay_pause()")
-    try:
-        yield
-    finally:
+    with patroni_paused():
         for alias in aliases:
-            run_sql(alias, "SELECT pg_wal_replay_resume()")
+            run_sql(alias, "SELECT pg_wal_replay_pause()")
+        try:
+            yield
+        finally:
+            for alias in aliases:
+                run_sql(alias, "SELECT pg_wal_replay_resume()")
 
 
 def stack_ctl(*args: str) -> None:

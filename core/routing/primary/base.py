@@ -1,12 +1,18 @@
-"""Database backend for the primary in tests: PostgreSQL, whose flush may empty the append-only audit table.
+"""Database backend for the primary alias (`default`): PostgreSQL that follows a failover.
 
-Transactional tests end by flushing every table with one TRUNCATE, which the audit table's trigger refuses
-(core/migrations/0006). The flush runs with session_replication_role = replica, which skips triggers and
-which only a superuser may set: the app role (core/db_roles.py) cannot, so it cannot do the same.
-Used by hmis/settings/test.py only.
+Each new connection reports which server it reached (a change of server = the primary moved, see
+core/routing/failover.py); a transaction starts only when a synchronous standby can confirm its commit;
+a connection lost during COMMIT raises CommitOutcomeUnknown rather than a plain "database down".
+
+Its flush (transactional tests end with one TRUNCATE of every table) runs with session_replication_role =
+replica, which skips the audit table's TRUNCATE trigger (core/migrations/0006) and which only a superuser
+may set: the app role (core/db_roles.py) cannot, so a flush as the app role fails on the audit table.
 """
 
+from django.db import InterfaceError, OperationalError
 from django.db.backends.postgresql import base, operations
+
+from core.routing import failover
 
 
 class DatabaseOperations(operations.DatabaseOperations):
@@ -17,3 +23,21 @@ class DatabaseOperations(operations.DatabaseOperations):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     ops_class = DatabaseOperations
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        failover.connected_to(f"{connection.info.host}:{connection.info.port}")
+        return connection
+
+    def _set_autocommit(self, autocommit):
+        if not autocommit and not self.in_atomic_block:
+            failover.ensure_writable(self)  # an outermost atomic() on the primary begins
+        super()._set_autocommit(autocommit)
+
+    def _commit(self):
+        try:
+            return super()._commit()
+        except failover.NoSynchronousStandby:
+            raise
+        except (OperationalError, InterfaceError) as exc:
+            raise failover.CommitOutcomeUnknown(str(exc)) from exc

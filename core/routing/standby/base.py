@@ -53,10 +53,11 @@ def wait_for_replay(connection, target: int, timeout: float = REPLAY_WAIT_SECOND
     while time.monotonic() < deadline:
         try:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_last_wal_replay_lsn()::text")
-                replayed = lsn_mod.parse(cursor.fetchone()[0])
-            if replayed is not None and replayed >= target:
-                return
+                cursor.execute("SELECT pg_last_wal_replay_lsn()::text, pg_is_in_recovery()")
+                replayed, in_recovery = cursor.fetchone()
+                replayed = lsn_mod.parse(replayed)
+            if not in_recovery or (replayed is not None and replayed >= target):
+                return  # caught up, or the primary itself (a node listed as a standby may lead now)
         except DatabaseError as exc:  # the database may not have been replayed yet
             last_error = exc
             connection.close()

@@ -50,3 +50,39 @@ class Command(BaseCommand):
             self.stdout.write(f"  worker    last heartbeat {worker['last_heartbeat']} ({worker['age_seconds']} s ago)")
         else:
             self.stdout.write(bad("  worker    no heartbeat yet"))
+        self._cluster(report, ok, bad)
+
+    def _cluster(self, report, ok, bad):
+        """Patroni's members (role, state, lag), the synchronous standby, the WAL archive, the last backup."""
+        members = report["cluster"]
+        if not members["up"]:
+            self.stdout.write(bad(f"  cluster   UNKNOWN  {members['error']}"))
+        else:
+            sync = ", ".join(members["synchronous_standby"]) or "NONE (writes are refused)"
+            paused = "  MAINTENANCE MODE (no automatic failover)" if members["paused"] else ""
+            line = f"  cluster   primary {members['primary']}, synchronous standby {sync}{paused}"
+            self.stdout.write(ok(line) if members["synchronous_standby"] and not paused else bad(line))
+            for m in members["members"]:
+                lag = "" if m["lag_bytes"] is None else f"  lag {m['lag_bytes']} bytes"
+                where = f"{m['host']}  tl {m['timeline']}{lag}"
+                self.stdout.write(f"    {m['name']:<7} {m['role']:<13} {m['state']:<9} {where}")
+        archive = report["archive"]
+        if not archive["up"]:
+            self.stdout.write(bad(f"  archive   UNKNOWN  {archive['error']}"))
+        else:
+            line = (
+                f"  archive   {archive['archived']} WAL files archived, last {archive['last_archived_wal']} at "
+                f"{archive['last_archived_at']}; {archive['failed']} failures"
+            )
+            self.stdout.write(bad(line + "  FAILING NOW") if archive["failing"] else ok(line))
+        backup = report["backup"]
+        if not backup["known"]:
+            self.stdout.write(bad(f"  backup    UNKNOWN  {backup['error']}"))
+        elif not backup["last"]:
+            self.stdout.write(bad("  backup    none yet (make backup)"))
+        else:
+            line = (
+                f"  backup    last {backup['last']} ({backup['type']}) ended {backup['ended_at']}, "
+                f"{backup['age_hours']} h ago; {backup['count']} in the repository"
+            )
+            self.stdout.write(ok(line) if backup["age_hours"] < 26 else bad(line + "  OLDER THAN A DAY"))

@@ -1,7 +1,10 @@
 """Demo data for `make run`: staff users per role (logins printed), patients, encounters, diagnoses,
-invoices with payments and credits over the last months, a formulary with stock. Safe to run again."""
+invoices with payments and credits over the last months, a formulary with stock, wards whose beds have
+six weeks of stays behind them (a populated bed board, a census, a queue), and clinics with a week of
+appointments and today's queue (ops/demo_scheduling.py). Safe to run again."""
 
 import datetime
+import heapq
 import os
 import random
 from decimal import Decimal
@@ -17,6 +20,9 @@ from clinical import commands as clinical
 from clinical.models import Department, Patient
 from core.roles import names as role_names
 from core.roles import sync_roles
+from inpatient import commands as inpatient
+from inpatient.models import Bed, Ward
+from ops import demo_scheduling
 from pharmacy import commands as pharmacy
 from pharmacy.models import Drug, StockBatch, StockMovement
 
@@ -40,6 +46,8 @@ DEPARTMENTS = [
     ("RAD", "Radiology"),
     ("LAB", "Laboratory"),
     ("MED", "Medicine"),
+    ("SURG", "Surgery"),
+    ("ICU", "Intensive Care"),
 ]
 PAYERS = [
     ("Self-pay", "self_pay", 0),
@@ -56,6 +64,15 @@ SERVICES = [
     ("WARD-DAY", "Ward day", "MED", "310.00"),
 ]
 DIAGNOSES = ["I10", "E11.9", "J06.9", "J45.909", "M54.50", "K21.9", "N39.0", "R07.9", "J18.9", "E78.5"]
+# code, name, department, sex policy, beds, bed-day price
+WARDS = [
+    ("MED-A", "Medical ward A", "MED", "any", 10, "310.00"),
+    ("MED-B", "Medical ward B (women)", "MED", "female", 8, "310.00"),
+    ("SURG", "Surgical ward", "SURG", "any", 8, "350.00"),
+    ("ICU", "Intensive care", "ICU", "any", 4, "1200.00"),
+]
+INPATIENT_GIVEN = ["Ada", "Ben", "Chloe", "Dev", "Eve", "Femi", "Gita", "Hugo", "Ines", "Jack", "Kemi", "Luis"]
+INPATIENT_FAMILY = ["Abara", "Brandt", "Castillo", "Dube", "Egan", "Farouk", "Gomez", "Haddad", "Ito", "Jansen"]
 DRUGS = [
     ("AMOX500", "Amoxicillin", "capsule", "500 mg", "capsule", "0.80", 100, ["amoxicillin"]),
     ("PARA500", "Paracetamol", "tablet", "500 mg", "tablet", "0.10", 200, ["paracetamol"]),
@@ -78,11 +95,15 @@ class Command(BaseCommand):
             self._activity(patients, User.objects.get(username="clinician"))
         if not Drug.objects.exists():
             self._pharmacy()
+        if not Ward.objects.exists():
+            self._wards(User.objects.get(username="clinician"), User.objects.get(username="nurse"))
+        logins += demo_scheduling.seed(patients, password)
         transaction.on_commit(self._refresh)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Patient.objects.count()} patients, "
-                f"{Invoice.objects.count()} invoices, {Drug.objects.count()} drugs."
+                f"{Invoice.objects.count()} invoices, {Drug.objects.count()} drugs, "
+                f"{Bed.objects.filter(status='occupied').count()} of {Bed.objects.count()} beds occupied."
             )
         )
         self.stdout.write("Demo logins (user / password) at http://127.0.0.1:8000/admin/login/ :")
@@ -217,6 +238,105 @@ class Command(BaseCommand):
         StockMovement.objects.create(
             batch=batch, kind=StockMovement.Kind.RECEIPT, quantity=35, created_at=batch.received_at
         )
+
+    def _wards(self, doctor: User, nurse: User) -> None:
+        """Wards and beds opened six weeks ago, each bed with the stays it has had since (admitted, ordered
+        home, discharged, cleaned), the patients in them now, a few transfers, a bed out of service, a
+        queue for intensive care, and the nights charged."""
+        rng = random.Random(23)  # noqa: S311 (demo data, not security)
+        now = timezone.now()
+        opened = now - datetime.timedelta(days=42)
+        departments = {
+            code: Department.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in DEPARTMENTS
+        }
+        beds: list[tuple[Ward, Bed]] = []
+        for code, name, department, sex_policy, count, price in WARDS:
+            ward = inpatient.ward_create(
+                code=code, name=name, department_id=departments[department].pk, sex_policy=sex_policy,
+                bed_day_price=Decimal(price),
+            )  # fmt: skip
+            for label in range(1, count + 1):
+                beds.append((ward, inpatient.bed_create(ward_id=ward.pk, label=str(label), in_service_since=opened)))
+        people = []
+        for n, (given, family) in enumerate((g, f) for f in INPATIENT_FAMILY for g in INPATIENT_GIVEN):
+            mrn = f"DEMOIP{n + 1:03d}"
+            sex = "female" if n % 2 == 0 else "male"
+            born = datetime.date(1930 + (n * 7) % 80, 1 + n % 12, 1 + n % 28)
+            patient = Patient.objects.filter(mrn=mrn).first() or clinical.patient_register(
+                mrn=mrn, given_name=given, family_name=family, date_of_birth=born, sex=sex
+            )
+            people.append([patient, opened])  # (patient, free from)
+
+        def someone(ward: Ward, at: datetime.datetime) -> list:
+            for entry in sorted(people, key=lambda e: e[1]):
+                patient, free_from = entry
+                if free_from <= at and (ward.sex_policy == "any" or ward.sex_policy == patient.sex):
+                    return entry
+            raise RuntimeError("not enough demo inpatients")
+
+        current = []
+        # Stays in order of time across all beds, so a patient is reused only once home again.
+        upcoming = [(opened + datetime.timedelta(hours=rng.uniform(2, 96)), i) for i in range(len(beds))]
+        heapq.heapify(upcoming)
+        while upcoming:
+            at, i = heapq.heappop(upcoming)
+            ward, bed = beds[i]
+            if at >= now - datetime.timedelta(hours=1):
+                continue
+            stay = datetime.timedelta(days=rng.choice([1, 2, 2, 3, 3, 4, 5, 6, 8, 11]), hours=rng.uniform(-5, 5))
+            entry = someone(ward, at)
+            encounter = clinical.encounter_start(
+                patient_id=entry[0].pk,
+                type="inpatient",
+                department_id=ward.department_id,
+                attending_id=doctor.pk,
+                started_at=at - datetime.timedelta(hours=2),
+                reason="Admitted from the emergency department",
+            )
+            admission = inpatient.admission_admit(
+                encounter_id=encounter.pk, bed_id=bed.pk, admitted_by=nurse, admitted_at=at
+            )
+            leaves = at + stay
+            entry[1] = leaves + datetime.timedelta(days=1)
+            if leaves >= now - datetime.timedelta(minutes=30):
+                entry[1] = now + datetime.timedelta(days=60)
+                current.append(admission)
+                if leaves < now + datetime.timedelta(hours=20) and rng.random() < 0.6:
+                    inpatient.admission_order_discharge(
+                        admission_id=admission.pk, ordered_by=doctor, follow_up="Outpatient clinic in two weeks",
+                        ordered_at=now - datetime.timedelta(hours=1),
+                    )  # fmt: skip
+                continue
+            inpatient.admission_order_discharge(
+                admission_id=admission.pk, ordered_by=doctor, ordered_at=leaves - datetime.timedelta(hours=3),
+                follow_up="GP review in one week",
+            )  # fmt: skip
+            inpatient.admission_discharge(admission_id=admission.pk, discharged_by=nurse, discharged_at=leaves)
+            if leaves > now - datetime.timedelta(hours=4) and rng.random() < 0.7:
+                continue  # left a few hours ago: the bed is still being cleaned
+            inpatient.bed_set_status(bed_id=bed.pk, status="free", changed_by=nurse)
+            heapq.heappush(upcoming, (leaves + datetime.timedelta(hours=rng.uniform(6, 96)), i))
+        # A few moves today (to free beds), a critical result, a broken bed, and patients waiting for intensive care.
+        for admission in current[:3]:
+            target = Bed.objects.filter(status="free", ward__sex_policy="any").order_by("ward__name", "label").first()
+            if target:
+                inpatient.admission_transfer(admission_id=admission.pk, bed_id=target.pk, transferred_by=nurse)
+        clinical.lab_result_record(encounter_id=current[-1].encounter_id, test="2823-3", value=Decimal("6.9"))
+        spare = Bed.objects.filter(status="free").order_by("-ward__name", "label").first()
+        if spare:
+            inpatient.bed_set_status(bed_id=spare.pk, status="out_of_service", note="Broken bed rail", changed_by=nurse)
+        icu = Ward.objects.get(code="ICU")
+        for priority in ("urgent", "routine"):
+            entry = someone(icu, now - datetime.timedelta(hours=3))
+            encounter = clinical.encounter_start(
+                patient_id=entry[0].pk, type="inpatient", department_id=icu.department_id, attending_id=doctor.pk,
+                started_at=now - datetime.timedelta(hours=3), reason="Waiting for an intensive care bed",
+            )  # fmt: skip
+            entry[1] = now + datetime.timedelta(days=60)
+            inpatient.admission_request_create(
+                encounter_id=encounter.pk, ward_id=icu.pk, priority=priority, requested_by=doctor
+            )
+        inpatient.bed_days_charge(since=opened.date())
 
     def _refresh(self):
         from reports.engine import refresh
