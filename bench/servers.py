@@ -44,6 +44,7 @@ class Processes:
         self.warm: list[tuple[str, dict]] = []
         self.web: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
+        self.live_worker: subprocess.Popen | None = None
         LOG_DIR.mkdir(parents=True, exist_ok=True)
 
     def _spawn(self, name: str, argv: list[str], env: dict) -> subprocess.Popen:
@@ -103,8 +104,29 @@ class Processes:
                 "WARNING",
                 "--concurrency",
                 "2",
+                "--queues",
+                "celery,live",
                 "--schedule",
                 str(LOG_DIR / "celerybeat-schedule"),
+            ],
+            production_env(**env),
+        )
+        # The live boards' worker, as in the Procfile.
+        self.live_worker = self._spawn(
+            "live-worker",
+            [
+                str(VENV_BIN / "celery"),
+                "-A",
+                "hmis",
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--concurrency",
+                "1",
+                "--queues",
+                "live",
+                "--hostname",
+                f"live-{os.getpid()}@%h",
             ],
             production_env(**env),
         )
@@ -125,7 +147,8 @@ class Processes:
 
     def stop_worker(self) -> None:
         self._stop(self.worker)
-        self.worker = None
+        self._stop(self.live_worker)
+        self.worker = self.live_worker = None
 
     def stop(self) -> None:
         self.stop_web()

@@ -9,10 +9,10 @@ class ReportsConfig(AppConfig):
 
         from core.events import outbox, signals
         from pharmacy.safety import tables as safety_tables
-        from reports.projections import dirtied_by, wanted
+        from reports.projections import REGISTRY, dirtied_by, wanted
         from reports.tasks import refresh_projection
 
-        outbox.register_refresh_task(refresh_projection.name)
+        outbox.register_refresh_task(refresh_projection.name, live=tuple(n for n, p in REGISTRY.items() if p.live))
         if settings.PROJECTION_HOOKS:  # off only to measure what the hooks cost (make bench)
             signals.connect(dirtied_by(), wanted)
         safety_tables.changed.connect(_reference_changed, dispatch_uid="hmis.reports.safety_tables")

@@ -15,6 +15,8 @@ from core.events.models import OutboxEvent
 log = logging.getLogger("hmis.events")
 
 _refresh_task: list[str] = []  # the task name the read side registered (register_refresh_task)
+_live: set[str] = set()  # projections whose refreshes go to the live queue
+LIVE_QUEUE = "live"  # served by a worker of its own (Procfile): a live board never waits behind a costly refresh
 QUEUED_FLAG_SECONDS = 30  # a refresh is queued and not started yet: later commits need not queue another
 BROKER_BACKOFF_SECONDS = 5.0
 
@@ -32,9 +34,12 @@ class _Relay:
             enqueue_refresh(name)
 
 
-def register_refresh_task(name: str) -> None:
-    """The Celery task that refreshes one projection by name (the read side registers it at start-up)."""
+def register_refresh_task(name: str, live: tuple[str, ...] = ()) -> None:
+    """The Celery task that refreshes one projection by name, and the projections people watch live (the
+    read side registers them at start-up)."""
     _refresh_task[:] = [name]
+    _live.clear()
+    _live.update(live)
 
 
 def record(projections: tuple[str, ...], source: str, object_id) -> None:
@@ -68,7 +73,8 @@ def enqueue_refresh(name: str, delay: float = 0.0) -> bool:
     try:
         if not get_redis_connection("default").set(_queued_flag(name), "1", nx=True, ex=QUEUED_FLAG_SECONDS):
             return True  # a refresh is already waiting: it will see these events too
-        current_app.send_task(_refresh_task[0], args=[name], countdown=delay or None, retry=False)
+        queue = LIVE_QUEUE if name in _live else None  # None: the default queue
+        current_app.send_task(_refresh_task[0], args=[name], countdown=delay or None, retry=False, queue=queue)
         return True
     except Exception as exc:  # noqa: BLE001 (broker or Redis down)
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS

@@ -2,10 +2,11 @@
 
 The same seed, scale and `as_of` date give the same rows. History runs for three years up to the start of
 `as_of` (today belongs to the live system); volume grows over time and outpatient clinics are quieter at
-weekends. Patients with a chronic condition come back for it. Each encounter gets one invoice: drafts for
-encounters still open, otherwise issued at discharge and numbered per year in issue order; payers pay
-after their usual delay (so recent invoices are still open), some pay in part, some never, a few are
-credited or voided, and what is still unpaid after a year is written off with a credit note. Dispenses
+weekends. Patients with a chronic condition come back for it; most were asked about their allergies
+(some have them). Each encounter gets one invoice: drafts for encounters still open, otherwise issued at
+discharge and numbered per year in issue order; payers pay after their usual delay (so recent invoices
+are still open), some pay in part, some never, a few are credited or voided, and what is still unpaid
+after a year is written off with a credit note. Dispenses
 take from the batch that expires first and charge a line on the invoice; every batch's stock equals its
 movements. Most weekday outpatients were booked into a clinic's slot (with no-shows, cancellations and
 waits in the queue, and bookings for the coming weeks: ops/datagen/appointments.py). Every CHECK and
@@ -29,6 +30,7 @@ from billing.models import InvoiceCounter, Payer, Service
 from clinical import commands as clinical
 from clinical.models import Department
 from ops.datagen import catalog
+from ops.datagen.allergies import Allergies
 from ops.datagen.appointments import Appointments
 from ops.datagen.drugs import GENERATED_DRUG_PREFIX, Drugs
 from ops.datagen.invoices import Invoices
@@ -70,7 +72,7 @@ class Counts:
         )
 
 
-class Hospital(People, Drugs, Measurements, Invoices, Wards, Appointments):
+class Hospital(People, Allergies, Drugs, Measurements, Invoices, Wards, Appointments):
     def __init__(self, counts: Counts, *, seed: int, as_of: dt.date, say):
         self.counts, self.seed, self.say = counts, seed, say
         self.rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
@@ -93,6 +95,7 @@ class Hospital(People, Drugs, Measurements, Invoices, Wards, Appointments):
                 for name, (table, columns, expected) in STREAMS.items()
             }
             self._write_patients()
+            self._write_allergies()
             self._write_drugs()
             self._write_encounters_and_diagnoses()
             self._write_vitals_and_labs()
@@ -198,6 +201,7 @@ WRITE_MODEL_TABLES = (
     "billing_invoicecounter",
     "clinical_labresult",
     "clinical_vitals",
+    "clinical_allergystatement",
     "clinical_allergy",
     "clinical_diagnosis",
     "clinical_encounter",

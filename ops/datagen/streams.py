@@ -10,6 +10,18 @@ STREAMS: dict[str, tuple[str, str, Callable]] = {
         "id mrn given_name family_name date_of_birth sex phone address created_at updated_at",
         lambda c: c.patients,
     ),
+    # What patients said when asked about allergies (ops/datagen/allergies.py).
+    "allergies": (
+        "clinical_allergy",
+        "id patient_id allergen_code substance category reaction severity verification onset recorded_at "
+        "recorded_by_id",
+        lambda c: round(c.patients * 0.17),
+    ),
+    "allergy_statements": (
+        "clinical_allergystatement",
+        "id patient_id kind stated_at stated_by_id withdrawn_at withdrawn_because",
+        lambda c: round(c.patients * 0.78),
+    ),
     "encounters": (
         "clinical_encounter",
         "id patient_id type department_id attending_id status started_at ended_at reason",

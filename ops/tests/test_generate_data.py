@@ -78,6 +78,9 @@ CHECKS = {
         SELECT count(*) FROM scheduling_appointment a
         WHERE a.status = 'checked_in'
           AND NOT EXISTS (SELECT 1 FROM scheduling_queueentry q WHERE q.appointment_id = a.id)""",
+    "no patient both denies drug allergies and has one": """
+        SELECT count(*) FROM clinical_allergystatement s JOIN clinical_allergy a ON a.patient_id = s.patient_id
+        WHERE s.withdrawn_at IS NULL AND a.category = 'drug'""",
     "the MRN sequence is past every MRN": """
         SELECT count(*) FROM clinical_patient
         WHERE substr(mrn, 4)::bigint >= (SELECT last_value FROM clinical_patient_mrn_seq)""",
@@ -119,6 +122,12 @@ def test_a_small_hospital_keeps_every_rule_and_the_same_seed_gives_the_same_rows
         cursor.execute("SELECT count(*) FILTER (WHERE appointment_id IS NULL), count(*) FROM scheduling_queueentry")
         walk_ins, entries = cursor.fetchone()
         assert 0 < walk_ins < entries
+        cursor.execute(
+            "SELECT count(DISTINCT patient_id), count(*) FILTER (WHERE allergen_code = 'class:penicillins'),"
+            " (SELECT count(*) FROM clinical_allergystatement) FROM clinical_allergy"
+        )
+        allergic, penicillin, asked = cursor.fetchone()
+        assert 10 < allergic < 60 and penicillin > 0 and 120 < asked < 190  # of 200 patients
         cursor.execute("SELECT DISTINCT status FROM billing_invoice")
         assert {row[0] for row in cursor.fetchall()} >= {"issued", "partially_paid", "paid", "void"}
         for rule, sql in CHECKS.items():

@@ -116,6 +116,9 @@ class Projection:
     dashboard: DashboardFields | None = None
     # SQL functions its views call.
     functions: tuple[Function, ...] = ()
+    # A live board people watch (the bed board, the clinic queue): its refreshes go to the "live" queue,
+    # which a worker of its own serves (Procfile), so they never wait behind a costly refresh.
+    live: bool = False
 
     def build_summary(self, cursor) -> dict[str, dict]:
         """{redis key part: {field: value}} computed from the (just refreshed) views. Values are ints/strs."""

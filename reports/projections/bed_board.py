@@ -193,5 +193,6 @@ PROJECTION = BedBoard(
     ),
     wants=_wanted,
     calendar=SUMMARY,  # days since admission
+    live=True,  # watched on every ward: refreshed by the live worker
     dashboard=DashboardFields(_dashboard),
 )

@@ -63,5 +63,6 @@ PROJECTION = QueueBoard(
     views=(BOARD,),
     sources=("scheduling.QueueEntry", "clinical.Patient"),
     wants=_wants,
+    live=True,  # watched in every clinic: refreshed by the live worker
     dashboard=DashboardFields(lambda found: {"queue_waiting": found["summary"].get("waiting", "0")}),
 )

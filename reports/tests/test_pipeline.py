@@ -226,3 +226,24 @@ def test_ar_aging_buckets_equal_an_independent_calculation_at_three_as_of_dates(
                 assert sum(row[b] for b in answer["buckets"]) == row["outstanding"], row
             assert sum(answer["totals"][b] for b in answer["buckets"]) == answer["totals"]["outstanding"]
     assert queries.ar_aging()["source"] == "redis"  # today, due-date basis, default ranges: the summary
+
+
+def test_the_live_boards_are_refreshed_from_a_queue_of_their_own():
+    """Production runs a worker on the `live` queue alone (Procfile): a bed board or clinic queue refresh
+    must land there, never behind a costly refresh on the default queue."""
+    from celery import current_app as app
+
+    from core.events import outbox
+
+    assert {name for name, p in REGISTRY.items() if p.live} == {"bed_board", "queue_board"}
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        for queue in ("celery", outbox.LIVE_QUEUE):
+            channel.queue_purge(queue)
+        store.redis().delete(*(outbox._queued_flag(n) for n in ("bed_board", "population_health")))
+        assert outbox.enqueue_refresh("bed_board") and outbox.enqueue_refresh("population_health")
+        assert channel.client.llen(outbox.LIVE_QUEUE) == 1
+        assert channel.client.llen("celery") == 1
+        channel.queue_purge(outbox.LIVE_QUEUE)
+        channel.queue_purge("celery")
+    store.redis().delete(*(outbox._queued_flag(n) for n in ("bed_board", "population_health")))

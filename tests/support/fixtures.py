@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
+from core.events.outbox import LIVE_QUEUE
 from core.routing import health
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +70,8 @@ def celery_worker_process(django_db_setup, django_db_blocker, request):
     # Refreshes enqueued by earlier tests (no worker ran them) describe data that is gone: a fresh worker
     # must not spend the test working through them before the test's own tasks.
     app.control.purge()
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(LIVE_QUEUE)
     hostname = f"test-worker-{os.getpid()}-{time.monotonic_ns()}@localhost"
     # One log for the session, a header per test: a failure's worker log survives the tests after it.
     log = open(ROOT / ".stack" / "log" / "test-worker.log", "a")  # noqa: SIM115 (closed at teardown)
@@ -89,6 +92,8 @@ def celery_worker_process(django_db_setup, django_db_blocker, request):
             "INFO",
             "--concurrency",
             "2",
+            "--queues",  # production runs a worker of its own for the live boards; here one serves both
+            f"celery,{LIVE_QUEUE}",
             "--hostname",
             hostname,
             "--without-mingle",
