@@ -18,6 +18,7 @@ urlpatterns = [
     path("inpatient/", include("inpatient.urls")),
     path("scheduling/", include("scheduling.urls")),
     path("api/v1/", include("hmis.api_urls")),
+    path("fhir/R4/", include("fhir_api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

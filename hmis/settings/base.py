@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "scheduling",
     "reports",
     "chart",
+    "fhir_api",
     "ops",
     "hmis",  # the project: role definitions
 ]
@@ -86,6 +87,8 @@ TEMPLATES = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
+# The hospital's name, as FHIR's Organization/hospital and the CapabilityStatement give it.
+HOSPITAL_NAME = env("HOSPITAL_NAME", default="HMIS General Hospital")
 USE_I18N = True
 USE_TZ = True
 

@@ -35,12 +35,13 @@ class Endpoint:
     method: str
     name: str  # URL name
     allowed: frozenset | str
-    kwargs: dict = field(default_factory=dict)  # URL kwarg -> fixture object ("patient", ...) or MISSING
+    kwargs: dict = field(default_factory=dict)  # URL kwarg -> fixture object ("patient", ...), MISSING, "=literal"
     query: str = ""
 
     @property
     def label(self) -> str:
-        return f"{self.method} {self.name}{'?' + self.query if self.query else ''}"
+        literal = "".join(f" {v[1:]}" for v in self.kwargs.values() if isinstance(v, str) and v.startswith("="))
+        return f"{self.method} {self.name}{literal}{'?' + self.query if self.query else ''}"
 
 
 def api(method, name, allowed, **kwargs):
@@ -61,6 +62,20 @@ ADMITTERS = {N, F, A}
 SCHEDULE_VIEWERS = {C, N, F, A}  # the day's bookings, slots and queues
 FINANCIAL_REPORTS = {B, R, A}
 CLINICAL_REPORTS = {C, P, R, A}
+# FHIR resource types: the roles that read the API resources they are made of.
+FHIR_READERS = {
+    "Patient": PATIENT_VIEWERS,
+    "Encounter": PATIENT_VIEWERS,
+    "Condition": CLINICAL_READERS,
+    "AllergyIntolerance": {C, N, P, A},
+    "Observation": CLINICAL_READERS,
+    "MedicationRequest": {C, N, P, A},
+    "MedicationDispense": {C, N, P, A},
+    "Medication": {C, N, P, A},
+    "Practitioner": PATIENT_VIEWERS,  # who attended: whoever reads encounters
+    "Organization": {C, N, F, B, A},  # the hospital (departments' readers) and payers (billing's)
+    "Location": {C, N, F, B, A},  # departments, wards, beds
+}
 # Who may open a report follows from the permission its module names.
 REPORT_READERS = {FINANCIAL: FINANCIAL_REPORTS, CLINICAL: CLINICAL_REPORTS}
 
@@ -212,6 +227,12 @@ ENDPOINTS = [
     api("GET", "schema", EVERYONE),
     api("GET", "api-docs", EVERYONE),
     api("GET", "healthz", EVERYONE),
+    # --- FHIR R4 (a resource type is readable by whoever may read one of the models it comes from) ---
+    api("GET", "fhir:metadata", EVERYONE),
+    *(api("GET", "fhir:type", allowed, resource_type=f"={name}") for name, allowed in FHIR_READERS.items()),
+    api("GET", "fhir:instance", PATIENT_VIEWERS, resource_type="=Patient", ident="patient"),
+    api("GET", "fhir:instance", PATIENT_VIEWERS, resource_type="=Encounter", ident="encounter"),
+    api("GET", "fhir:everything", PATIENT_VIEWERS, ident="patient"),
     # --- Pages ---
     page("GET", "home", STAFF),
     page("GET", "clinical:search", PATIENT_VIEWERS, query="q=Quixley"),

@@ -34,6 +34,8 @@ def _url(endpoint: matrix.Endpoint, made: dict) -> str:
             kwargs[name] = 999999
         elif name == "slug":
             kwargs[name] = source
+        elif source.startswith("="):  # a literal (a FHIR resource type)
+            kwargs[name] = source[1:]
         else:
             kwargs[name] = made[source].pk
     url = reverse(endpoint.name, kwargs=kwargs or None)

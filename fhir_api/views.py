@@ -1,0 +1,259 @@
+"""/fhir/R4/: the CapabilityStatement, read, search and Patient/$everything, over the declared resource types.
+
+The API's rules hold here too: Api-Key or session sign-in, the roles' model permissions (per source of a
+resource type), throttling, audit of every patient whose rows a request loads, reads from a caught-up
+standby with read-your-writes. Errors are OperationOutcomes.
+"""
+
+import datetime as dt
+from email.utils import format_datetime
+from urllib.parse import urlencode
+
+from rest_framework import exceptions
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.views import APIView
+
+from core.errors import DomainError
+from fhir_api import capability, engine, outcome
+from fhir_api.resources import TYPES
+from fhir_api.search import SearchError
+
+MODIFIERS = {"token": {"", "not"}, "string": {"", "exact", "contains"}, "date": {""}, "quantity": {""}}
+EVERYTHING = (
+    ("Encounter", "patient"),
+    ("Condition", "patient"),
+    ("AllergyIntolerance", "patient"),
+    ("Observation", "patient"),
+    ("MedicationRequest", "patient"),
+    ("MedicationDispense", "patient"),
+)
+EVERYTHING_LIMIT = 10_000  # resources of one type for one patient: far above any real record
+
+
+def exception_handler(exc, context):
+    """DRF's errors (sign-in, permission, throttling) and ours, as OperationOutcomes."""
+    if isinstance(exc, SearchError):
+        return outcome.response(400, outcome.issue("invalid", f"{exc.parameter}: {exc.message}"))
+    if isinstance(exc, engine.Forbidden):
+        return outcome.response(403, outcome.issue("forbidden", f"Your role may not read {exc.args[0]} resources."))
+    if isinstance(exc, DomainError):
+        return outcome.response(exc.status, outcome.issue("processing", "; ".join(_messages(exc.errors))))
+    if isinstance(exc, exceptions.APIException):
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        code = {401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 429: "throttled"}
+        return outcome.response(
+            exc.status_code, outcome.issue(code.get(exc.status_code, "processing"), str(exc.detail)), headers=headers
+        )
+    return None
+
+
+def _messages(errors: dict) -> list[str]:
+    found = []
+    for field, messages in errors.items():
+        for message in messages if isinstance(messages, list) else [messages]:
+            found.append(f"{field}: {message}" if field not in ("detail", "non_field_errors") else str(message))
+    return found
+
+
+class FhirView(APIView):
+    permission_classes = [IsAuthenticated]
+    schema = None  # FHIR describes itself (/fhir/R4/metadata), not in the REST API's OpenAPI schema
+
+    def get_exception_handler(self):
+        return exception_handler
+
+    def base_url(self) -> str:
+        return self.request.build_absolute_uri("/fhir/R4").rstrip("/")
+
+    def check_format(self) -> None:
+        wanted = self.request.GET.get("_format", "")
+        if wanted and wanted not in ("json", "application/json", "application/fhir+json"):
+            raise exceptions.NotAcceptable("This server speaks FHIR JSON only (_format=json).")
+
+
+class MetadataView(FhirView):
+    """GET /fhir/R4/metadata: what this server supports, exactly."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    def get(self, request):
+        self.check_format()
+        return outcome.fhir_response(capability.statement(self.base_url()))
+
+
+class TypeView(FhirView):
+    """GET /fhir/R4/<type>?...: search (a Bundle of type searchset, paged by `next` links)."""
+
+    def get(self, request, resource_type):
+        self.check_format()
+        if resource_type not in TYPES:
+            return _unsupported(resource_type)
+        strict = "handling=strict" in request.headers.get("Prefer", "").replace(" ", "")
+        criteria = _criteria(request, resource_type, strict)
+        count = _count(request)
+        page = engine.search(
+            resource_type,
+            criteria,
+            request.user,
+            count=count,
+            cursor=request.GET.get("_cursor", ""),
+            include=request.GET.getlist("_include"),
+        )
+        base = self.base_url()
+        links = [{"relation": "self", "url": _page_url(base, resource_type, criteria, count, request, "")}]
+        if page.next is not None:
+            links.append(
+                {"relation": "next", "url": _page_url(base, resource_type, criteria, count, request, str(page.next))}
+            )
+        entries = [_entry(base, m.resource, "match") for m in page.matches]
+        entries += [_entry(base, r, "include") for r in page.included]
+        return outcome.fhir_response({"resourceType": "Bundle", "type": "searchset", "link": links, "entry": entries})
+
+
+class InstanceView(FhirView):
+    """GET /fhir/R4/<type>/<id>: read, with ETag; If-None-Match answers 304 when nothing changed."""
+
+    def get(self, request, resource_type, ident):
+        self.check_format()
+        if resource_type not in TYPES:
+            return _unsupported(resource_type)
+        resource = engine.read(resource_type, ident, request.user)
+        if resource is None:
+            return outcome.response(404, outcome.issue("not-found", f"There is no {resource_type}/{ident}."))
+        etag = f'W/"{resource["meta"]["versionId"]}"'
+        headers = {"ETag": etag, "Last-Modified": _http_date(resource["meta"]["lastUpdated"])}
+        if etag in _etags(request.headers.get("If-None-Match", "")):
+            found = outcome.fhir_response({}, status=304, headers=headers)
+            found.content = b""
+            return found
+        return outcome.fhir_response(resource, headers=headers)
+
+
+class EverythingView(FhirView):
+    """GET /fhir/R4/Patient/<id>/$everything: the patient and every resource about them that the user's role
+    may read (with the medications, practitioners and locations they point to), in one Bundle. `_since`
+    keeps those changed since an instant; `_type` the listed types."""
+
+    def get(self, request, ident):
+        self.check_format()
+        patient = engine.read("Patient", ident, request.user)
+        if patient is None:
+            return outcome.response(404, outcome.issue("not-found", f"There is no Patient/{ident}."))
+        since = request.GET.get("_since", "")
+        types = {t for value in request.GET.getlist("_type") for t in value.split(",") if t}
+        unknown = types - set(TYPES)
+        if unknown:
+            raise SearchError("_type", f"Unknown resource type {sorted(unknown)[0]!r}.")
+        base = self.base_url()
+        entries = [_entry(base, patient, "match")] if not types or "Patient" in types else []
+        references: dict[str, list[str]] = {}
+        for type_name, parameter in EVERYTHING:
+            if types and type_name not in types:
+                continue
+            criteria = [(parameter, [ident], "")] + ([("_lastUpdated", [f"ge{since}"], "")] if since else [])
+            includes = [
+                f"{type_name}:{name}"
+                for name, target in TYPES[type_name].includes.items()
+                if name not in ("patient", "subject") and (not types or target in types)
+            ]
+            try:
+                page = engine.search(type_name, criteria, request.user, count=EVERYTHING_LIMIT, include=includes)
+            except engine.Forbidden:
+                continue
+            entries += [_entry(base, m.resource, "match") for m in page.matches]
+            for resource in page.included:
+                references.setdefault(resource["resourceType"], [])
+                if resource["id"] not in references[resource["resourceType"]]:
+                    references[resource["resourceType"]].append(resource["id"])
+                    entries.append(_entry(base, resource, "include"))
+        self_url = request.build_absolute_uri()
+        return outcome.fhir_response(
+            {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "total": sum(1 for e in entries if e["search"]["mode"] == "match"),
+                "link": [{"relation": "self", "url": self_url}],
+                "entry": entries,
+            }
+        )
+
+
+def _unsupported(resource_type: str):
+    return outcome.response(
+        404, outcome.issue("not-supported", f"This server has no {resource_type!r} resources (see /fhir/R4/metadata).")
+    )
+
+
+def _criteria(request, resource_type: str, strict: bool) -> list[tuple[str, list[str], str]]:
+    """(parameter, values, modifier) per occurrence; parameters the type does not know are an error with
+    `Prefer: handling=strict`, else ignored (FHIR's lenient default) and left out of the self link."""
+    known = TYPES[resource_type].params
+    criteria = []
+    for key, values in request.GET.lists():
+        name, _, modifier = key.partition(":")
+        if name in engine.CONTROL:
+            continue
+        if name not in known and name not in ("_id", "_lastUpdated"):
+            if strict:
+                raise SearchError(name, f"{resource_type} has no search parameter {name!r}.")
+            continue
+        kind = known[name].type if name in known else ("date" if name == "_lastUpdated" else "token")
+        allowed = MODIFIERS.get(kind, {""})
+        if kind == "reference":
+            allowed = {"", _target(resource_type, name)}
+        if modifier not in allowed:
+            raise SearchError(key, f"The modifier :{modifier} is not supported on {name}.")
+        for value in values:
+            parts = [v for v in value.split(",") if v != ""]
+            if not parts:
+                raise SearchError(name, "Give a value.")
+            criteria.append((name, parts, "" if kind == "reference" else modifier))
+    return criteria
+
+
+def _target(resource_type: str, parameter: str) -> str:
+    return TYPES[resource_type].includes.get(parameter, "")
+
+
+def _count(request) -> int:
+    text = request.GET.get("_count", "")
+    if not text:
+        return engine.DEFAULT_COUNT
+    if not text.isdigit() or int(text) < 1:
+        raise SearchError("_count", "A whole number from 1.")
+    return min(int(text), engine.MAX_COUNT)
+
+
+def _page_url(base, resource_type, criteria, count, request, cursor: str) -> str:
+    query = [(name if not modifier else f"{name}:{modifier}", ",".join(values)) for name, values, modifier in criteria]
+    query += [("_include", value) for value in request.GET.getlist("_include")]
+    query.append(("_count", str(count)))
+    if cursor:
+        query.append(("_cursor", cursor))
+    return f"{base}/{resource_type}?{urlencode(query)}"
+
+
+def _entry(base: str, resource: dict, mode: str) -> dict:
+    return {
+        "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
+        "resource": resource,
+        "search": {"mode": mode},
+    }
+
+
+def _etags(header: str) -> set[str]:
+    found = set()
+    for tag in header.split(","):
+        tag = tag.strip()
+        if tag:
+            found.add(tag if tag.startswith("W/") else f"W/{tag}")
+    return found
+
+
+def _http_date(value: str) -> str:
+    return format_datetime(dt.datetime.fromisoformat(value).astimezone(dt.UTC), usegmt=True)
