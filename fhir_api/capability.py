@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from fhir_api import engine
+from fhir_api import engine, writes
 from fhir_api.resources import TYPES
 
 PUBLISHED = "2026-12-02"  # when what this statement lists last changed
@@ -31,7 +31,8 @@ def statement(base_url: str) -> dict:
                 "documentation": (
                     f"Searches return at most {engine.MAX_COUNT} resources a page ({engine.DEFAULT_COUNT} unless "
                     "_count says otherwise), paged by `next` links that stay correct while data changes. Unknown "
-                    "parameters are ignored unless the request says Prefer: handling=strict."
+                    "parameters are ignored unless the request says Prefer: handling=strict. Creates go through the "
+                    "same commands as the API and pages; If-None-Exist and Idempotency-Key make retries safe."
                 ),
                 "security": {
                     "description": "Authorization: Api-Key <key> (an API client of the hospital), or a staff "
@@ -58,6 +59,9 @@ def _resource(resource_type) -> dict:
             *({"name": name, "type": p.type, "documentation": p.doc} for name, p in resource_type.params.items()),
         ],
     }
+    if resource_type.name in writes.CREATE:
+        found["interaction"].append({"code": "create"})
+        found["conditionalCreate"] = True
     if resource_type.name == "Patient":
         found["operation"] = [{"name": "everything", "definition": EVERYTHING}]
     if not found["searchInclude"]:

@@ -62,13 +62,13 @@ def read(type_name: str, ident: str, user) -> dict | None:
     read resources of its kind."""
     resource_type = TYPES[type_name]
     if not readable(resource_type, user):
-        raise Forbidden(type_name)
+        raise Forbidden(f"read {type_name} resources")
     found = resource_type.source_of(ident)
     if found is None:
         return None
     source, key, _part = found
     if not user.has_perm(source.permission):
-        raise Forbidden(type_name)
+        raise Forbidden(f"read {type_name} resources")
     row = source.get(key)
     if row is None:
         return None
@@ -83,7 +83,7 @@ def search(type_name: str, criteria: list[tuple[str, list[str], str]], user, *, 
     resource_type = TYPES[type_name]
     sources = readable(resource_type, user)
     if not sources:
-        raise Forbidden(type_name)
+        raise Forbidden(f"read {type_name} resources")
     _check(resource_type, criteria, include)
     start = Position.parse(cursor) if cursor else None
     context = Context()

@@ -9,12 +9,15 @@ import datetime as dt
 from email.utils import format_datetime
 from urllib.parse import urlencode
 
-from rest_framework import exceptions
+from django.http import QueryDict
+from rest_framework import exceptions, negotiation, parsers, renderers
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import idempotency
 from core.errors import DomainError
-from fhir_api import capability, engine, outcome
+from fhir_api import capability, engine, outcome, writes
 from fhir_api.resources import TYPES
 from fhir_api.search import SearchError
 
@@ -34,8 +37,10 @@ def exception_handler(exc, context):
     """DRF's errors (sign-in, permission, throttling) and ours, as OperationOutcomes."""
     if isinstance(exc, SearchError):
         return outcome.response(400, outcome.issue("invalid", f"{exc.parameter}: {exc.message}"))
+    if isinstance(exc, exceptions.ParseError):
+        return outcome.response(400, outcome.issue("structure", f"The body is not JSON: {exc.detail}"))
     if isinstance(exc, engine.Forbidden):
-        return outcome.response(403, outcome.issue("forbidden", f"Your role may not read {exc.args[0]} resources."))
+        return outcome.response(403, outcome.issue("forbidden", f"Your role may not {exc.args[0]}."))
     if isinstance(exc, DomainError):
         return outcome.response(exc.status, outcome.issue("processing", "; ".join(_messages(exc.errors))))
     if isinstance(exc, exceptions.APIException):
@@ -59,12 +64,37 @@ def _messages(errors: dict) -> list[str]:
     return found
 
 
+class FhirRenderer(renderers.JSONRenderer):
+    media_type = "application/fhir+json"
+    charset = "utf-8"
+
+
+class FhirParser(parsers.JSONParser):
+    media_type = "application/fhir+json"
+
+
+class FhirNegotiation(negotiation.DefaultContentNegotiation):
+    """FHIR JSON whatever the Accept header says (_format=xml is refused before this is asked)."""
+
+    def select_renderer(self, request, renderers_, format_suffix=None):
+        return renderers_[0], renderers_[0].media_type
+
+
 class FhirView(APIView):
     permission_classes = [IsAuthenticated]
+    renderer_classes = [FhirRenderer]
+    parser_classes = [FhirParser, parsers.JSONParser]
+    content_negotiation_class = FhirNegotiation
     schema = None  # FHIR describes itself (/fhir/R4/metadata), not in the REST API's OpenAPI schema
 
     def get_exception_handler(self):
         return exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Idempotency-Key as on the rest of the API: a retried create answers what the first one did.
+        if request.method == "POST" and idempotency.HEADER in request.headers and hasattr(self, "post"):
+            self.post = idempotency.idempotent(self.post)
 
     def base_url(self) -> str:
         return self.request.build_absolute_uri("/fhir/R4").rstrip("/")
@@ -113,6 +143,72 @@ class TypeView(FhirView):
         entries = [_entry(base, m.resource, "match") for m in page.matches]
         entries += [_entry(base, r, "include") for r in page.included]
         return outcome.fhir_response({"resourceType": "Bundle", "type": "searchset", "link": links, "entry": entries})
+
+    def post(self, request, resource_type):
+        """create: Patient, Observation, AllergyIntolerance, Condition, through the commands. With
+        If-None-Exist (a search), an existing match is answered (200) instead of a second create."""
+        if resource_type not in writes.CREATE:
+            return outcome.response(
+                405, outcome.issue("not-supported", f"{resource_type} resources are not created through FHIR here.")
+            )
+        if not writes.may_create(resource_type, request.user):
+            raise engine.Forbidden(f"create {resource_type} resources")
+        resource = request.data
+        if not isinstance(resource, dict) or resource.get("resourceType") != resource_type:
+            return outcome.response(
+                400,
+                outcome.issue("invalid", f"The body must be a {resource_type} resource.", expression=["resourceType"]),
+            )
+        try:
+            permission = writes.permission_for(resource_type, resource)
+        except writes.Invalid as invalid:
+            return _invalid(invalid)
+        if not request.user.has_perm(permission):
+            raise engine.Forbidden(f"create {resource_type} resources")
+        condition = request.headers.get("If-None-Exist", "")
+        if condition:
+            existing = self._existing(resource_type, condition)
+            if len(existing) > 1:  # FHIR: 412 Precondition Failed
+                return outcome.response(
+                    412, outcome.issue("duplicate", "If-None-Exist matches more than one resource: make it specific.")
+                )
+            if existing:
+                return self._answer(existing[0], 200)
+        try:
+            created = writes.CREATE[resource_type][0](resource, request.user)
+        except writes.Invalid as invalid:
+            return _invalid(invalid)
+        except DomainError as error:
+            return _refused(resource_type, resource, error)
+        return self._answer(engine.read(resource_type, created.ident, request.user), 201)
+
+    def _existing(self, resource_type: str, condition: str) -> list[dict]:
+        criteria = _criteria_from(QueryDict(condition.lstrip("?")), resource_type, strict=True)
+        if not criteria:
+            raise SearchError("If-None-Exist", "Give search parameters that identify the resource.")
+        return [m.resource for m in engine.search(resource_type, criteria, self.request.user, count=2).matches]
+
+    def _answer(self, resource: dict, status: int) -> Response:
+        location = f"{self.base_url()}/{resource['resourceType']}/{resource['id']}"
+        headers = {"Location": location, "ETag": f'W/"{resource["meta"]["versionId"]}"'}
+        return Response(resource, status=status, headers=headers)
+
+
+def _invalid(invalid: "writes.Invalid"):
+    return outcome.response(
+        400, *(outcome.issue("invalid", message, expression=[path]) for path, message in invalid.problems)
+    )
+
+
+def _refused(resource_type: str, resource: dict, error: DomainError):
+    """A command's refusal, each message pointing at the element its field came from."""
+    code = {409: "conflict", 404: "not-found"}.get(error.status, "invalid")
+    issues = []
+    for field_name, messages in error.errors.items():
+        path = writes.path_of(resource_type, resource, field_name)
+        for message in messages if isinstance(messages, list) else [str(messages)]:
+            issues.append(outcome.issue(code, str(message), expression=[path]))
+    return outcome.response(error.status, *issues)
 
 
 class InstanceView(FhirView):
@@ -190,11 +286,15 @@ def _unsupported(resource_type: str):
 
 
 def _criteria(request, resource_type: str, strict: bool) -> list[tuple[str, list[str], str]]:
+    return _criteria_from(request.GET, resource_type, strict)
+
+
+def _criteria_from(query: QueryDict, resource_type: str, strict: bool) -> list[tuple[str, list[str], str]]:
     """(parameter, values, modifier) per occurrence; parameters the type does not know are an error with
     `Prefer: handling=strict`, else ignored (FHIR's lenient default) and left out of the self link."""
     known = TYPES[resource_type].params
     criteria = []
-    for key, values in request.GET.lists():
+    for key, values in query.lists():
         name, _, modifier = key.partition(":")
         if name in engine.CONTROL:
             continue

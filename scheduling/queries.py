@@ -33,6 +33,13 @@ def slots() -> QuerySet[Slot]:
     return Slot.objects.select_related("department", "provider")
 
 
+SLOT_LIST_FIELDS = (
+    *("id", "schedule_id", "department_id", "provider_id", "day", "starts_at", "ends_at"),
+    *("capacity", "booked", "blocked", "blocked_reason", "department__name", "department__code"),
+    *("provider__username", "provider__first_name", "provider__last_name"),
+)
+
+
 def free_slots(
     *,
     department_id: int | None = None,
@@ -43,7 +50,9 @@ def free_slots(
 ) -> QuerySet[Slot]:
     """Open slots with room, not yet started, by local days (start to end inclusive), earliest first."""
     now = now or timezone.now()
-    found = slots().filter(blocked=False, booked__lt=F("capacity"), starts_at__gt=now)
+    # A week of a busy department is hundreds of slots: load only what a slot list shows (a user row's
+    # password, flags and dates are most of what building one would cost).
+    found = slots().filter(blocked=False, booked__lt=F("capacity"), starts_at__gt=now).only(*SLOT_LIST_FIELDS)
     if department_id:
         found = found.filter(department_id=department_id)
     if provider_id:

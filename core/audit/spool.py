@@ -8,7 +8,7 @@ event goes to the error log as a JSON line: it is never silently dropped.
 import logging
 
 from django.core import serializers
-from django.db import DatabaseError
+from django.db import DatabaseError, connections, transaction
 
 from core import keys
 from core.audit.models import AuditEvent
@@ -40,7 +40,13 @@ def write(events: list[AuditEvent]) -> None:
     if not events:
         return
     try:
-        with failover.no_wait():  # no synchronous standby: park at once rather than make the reader wait
+        # no synchronous standby: park at once rather than make the reader wait
+        with failover.no_wait(), transaction.atomic(using="default"):
+            with connections["default"].cursor() as cursor:
+                # A read's events are durable on the primary's disk, without waiting for the standby's
+                # acknowledgement (docs/decisions/0013-read-audit-commits-locally.md): every chart or
+                # board read would otherwise wait a replication round trip after its answer was ready.
+                cursor.execute("SET LOCAL synchronous_commit TO local")
             AuditEvent.objects.using("default").bulk_create(events)
     except DatabaseError as exc:
         log.warning("audit events parked in Redis (%s)", str(exc).strip()[:200])

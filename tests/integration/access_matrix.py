@@ -230,6 +230,10 @@ ENDPOINTS = [
     # --- FHIR R4 (a resource type is readable by whoever may read one of the models it comes from) ---
     api("GET", "fhir:metadata", EVERYONE),
     *(api("GET", "fhir:type", allowed, resource_type=f"={name}") for name, allowed in FHIR_READERS.items()),
+    api("POST", "fhir:type", {C, F, A}, resource_type="=Patient"),
+    api("POST", "fhir:type", {C, N, A}, resource_type="=Observation"),  # labs: clinicians; vital signs: nurses too
+    api("POST", "fhir:type", {C, N, A}, resource_type="=AllergyIntolerance"),
+    api("POST", "fhir:type", {C, A}, resource_type="=Condition"),
     api("GET", "fhir:instance", PATIENT_VIEWERS, resource_type="=Patient", ident="patient"),
     api("GET", "fhir:instance", PATIENT_VIEWERS, resource_type="=Encounter", ident="encounter"),
     api("GET", "fhir:everything", PATIENT_VIEWERS, ident="patient"),

@@ -193,3 +193,28 @@ def test_a_read_served_by_a_standby_writes_its_event_on_the_primary_and_stays_on
     assert served.get("default", 0) == 0, served
     assert AuditEvent.objects.using("default").filter(action="view", patient_id=patient.pk).count() == 2
     wait_replayed()
+
+
+@on_stack
+def test_a_reads_events_commit_locally_while_a_writes_wait_for_the_standby(api_as):
+    """Decision 13: a read's events do not wait a replication round trip; a write's stay in its transaction."""
+    patient = PatientFactory()
+    api = api_as("clinician")
+    wait_replayed()
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connections["default"].execute_wrapper(capture):
+        assert api.get(f"/api/v1/patients/{patient.pk}/").status_code == 200
+    local = [i for i, sql in enumerate(statements) if "synchronous_commit TO local" in sql]
+    inserts = [i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "hmis_auditevent"')]
+    assert len(local) == 1 and len(inserts) == 1 and local[0] < inserts[0]
+    statements.clear()
+    with connections["default"].execute_wrapper(capture):
+        assert api.post("/api/v1/patients/", NEW_PATIENT, format="json").status_code == 201
+    assert not [sql for sql in statements if "synchronous_commit" in sql]
+    assert [sql for sql in statements if sql.startswith('INSERT INTO "hmis_auditevent"')]
+    assert events(action="view", patient_id=patient.pk)
