@@ -46,9 +46,9 @@ def subjects() -> dict:
     twenty = counted.filter(n__gte=18, n__lte=22).order_by("-n").first() or counted.order_by("-n").first()
     labs = LabResult.objects.values("patient_id").annotate(n=Count("pk")).order_by("-n").first()
     return {
-        "everything": twenty["patient_id"],
+        "everything_patient": twenty["patient_id"],
         "everything_encounters": twenty["n"],
-        "labs": labs["patient_id"] if labs else twenty["patient_id"],
+        "labs_patient": labs["patient_id"] if labs else twenty["patient_id"],
         "labs_count": labs["n"] if labs else 0,
     }
 
@@ -61,9 +61,9 @@ def main() -> None:
     _, key = api_client_create(name=f"bench-fhir-{timezone.now():%Y%m%d-%H%M%S}", roles=["clinician"])
     headers = {"Authorization": f"Api-Key {key}", "Accept": "application/fhir+json", **PROXY_HEADERS}
     urls = {
-        "patient_read": f"/fhir/R4/Patient/{chosen['everything']}",
-        "lab_search": f"/fhir/R4/Observation?patient={chosen['labs']}&category=laboratory",
-        "everything": f"/fhir/R4/Patient/{chosen['everything']}/$everything",
+        "patient_read": f"/fhir/R4/Patient/{chosen['everything_patient']}",
+        "lab_search": f"/fhir/R4/Observation?patient={chosen['labs_patient']}&category=laboratory",
+        "everything": f"/fhir/R4/Patient/{chosen['everything_patient']}/$everything",
     }
     processes = Processes()
     processes.warm = [(url, headers) for url in urls.values()]

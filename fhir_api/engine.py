@@ -144,9 +144,15 @@ def _included(resource_type: ResourceType, matches: list[Match], include, user) 
                 wanted.setdefault(target, None)
     seen = {(m.resource["resourceType"], m.resource["id"]) for m in matches}
     by_source: dict[int, tuple[Source, dict[int, set[str]]]] = {}
+    allowed: dict[str, bool] = {}  # permission -> held (asked once: has_perm walks the backends each time)
     for type_name, ident in wanted:
         located = TYPES[type_name].source_of(ident)
-        if (type_name, ident) in seen or located is None or not user.has_perm(located[0].permission):
+        if (type_name, ident) in seen or located is None:
+            continue
+        permission = located[0].permission
+        if permission not in allowed:
+            allowed[permission] = user.has_perm(permission)
+        if not allowed[permission]:
             continue
         source, key, _part = located
         by_source.setdefault(id(source), (source, {}))[1].setdefault(key, set()).add(ident)

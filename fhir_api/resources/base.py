@@ -9,6 +9,7 @@ an Observation a lab result or one measurement of a vital-signs row). Each is a 
 """
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -128,11 +129,15 @@ class ResourceType:
     doc = ""
 
     def source_of(self, ident: str) -> tuple[Source, int, str] | None:
-        for source in sorted(self.sources, key=lambda s: -len(s.prefix)):  # longest prefix first
+        for source in self._by_prefix():
             found = source.parse_id(ident)
             if found:
                 return source, *found
         return None
+
+    @functools.cache  # noqa: B019 (one instance per type, for the process's life)
+    def _by_prefix(self) -> tuple[Source, ...]:
+        return tuple(sorted(self.sources, key=lambda s: -len(s.prefix)))  # longest prefix first
 
     @property
     def params(self) -> dict[str, Param]:
@@ -159,7 +164,8 @@ def with_meta(resource: dict, last_updated: dt.datetime) -> dict:
     ETag / If-None-Match work for every resource, including those whose rows keep no version counter."""
     resource = dict(resource)
     profile = resource.pop("meta_profile", None)  # a profile the resource claims (vital signs)
-    body = json.dumps(resource, sort_keys=True, separators=(",", ":"))
+    # The mapping functions build each kind of resource in one fixed key order: no need to sort.
+    body = json.dumps(resource, separators=(",", ":"), ensure_ascii=False)
     version = hashlib.blake2b(body.encode(), digest_size=8).hexdigest()
     meta = {"versionId": version, "lastUpdated": instant(last_updated)}
     if profile:
@@ -197,12 +203,14 @@ def compact(resource: dict) -> dict:
     """Drop empty elements: FHIR has no nulls and no empty arrays or objects."""
     cleaned = {}
     for key, value in resource.items():
-        if isinstance(value, dict):
+        if value is None or value == "":
+            continue
+        if type(value) is dict:
             value = compact(value)
-        elif isinstance(value, list):
-            value = [compact(v) if isinstance(v, dict) else v for v in value]
-            value = [v for v in value if v not in (None, "", {}, [])]
-        if value not in (None, "", {}, []):
+        elif type(value) is list:
+            value = [compact(v) if type(v) is dict else v for v in value if v is not None and v != ""]
+            value = [v for v in value if v != {} and v != []]
+        if value != {} and value != []:
             cleaned[key] = value
     return cleaned
 
