@@ -28,12 +28,17 @@ def potassium(encounter, value=6.9, unit="mmol/L", **extra) -> dict:
         "code": {"coding": [{"system": "http://loinc.org", "code": "2823-3"}]},
         "subject": {"reference": f"Patient/{encounter.patient_id}"},
         "encounter": {"reference": f"Encounter/{encounter.pk}"},
-        "effectiveDateTime": (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)).replace(microsecond=0).isoformat(),
+        "effectiveDateTime": (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).replace(microsecond=0).isoformat(),
         "valueQuantity": {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit},
         **extra,
     }
     construct_fhir_element("Observation", resource)  # what we send is valid R4 itself
     return resource
+
+
+def visit(**fields):
+    """An encounter that started an hour ago (results are reported after it started, and before now)."""
+    return EncounterFactory(started_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1), **fields)
 
 
 def post(client, resource_type: str, resource: dict, **headers):
@@ -50,7 +55,7 @@ def outcome(response, status: int) -> list[dict]:
 @on_stack
 def test_a_lab_systems_observation_lands_as_a_lab_result_and_raises_the_alert(api_as):
     lab = api_as("clinician")
-    encounter = EncounterFactory()
+    encounter = visit()
     wait_replayed()
     response = post(lab, "Observation", potassium(encounter))
     assert response.status_code == 201, response.content
@@ -72,7 +77,7 @@ def test_a_lab_systems_observation_lands_as_a_lab_result_and_raises_the_alert(ap
 
 def test_bad_observations_name_the_element_and_write_nothing(api_as):
     lab = api_as("clinician")
-    encounter, stranger = EncounterFactory(), PatientFactory()
+    encounter, stranger = visit(), PatientFactory()
     cases = [
         (potassium(encounter, unit="mg/dL"), "Observation.valueQuantity.unit"),
         (potassium(encounter, value=45), "Observation.valueQuantity.value"),
@@ -118,7 +123,7 @@ def test_conditional_create_and_idempotency_key_make_retries_safe(api_as):
         "male",
         "12 Ring Road, Accra, GH",
     )
-    encounter = EncounterFactory(patient=saved)
+    encounter = visit(patient=saved)
     resource = potassium(encounter, value=4.1)
     once = post(lab, "Observation", resource, HTTP_IDEMPOTENCY_KEY="lab-msg-7")
     twice = post(lab, "Observation", resource, HTTP_IDEMPOTENCY_KEY="lab-msg-7")
@@ -131,7 +136,7 @@ def test_conditional_create_and_idempotency_key_make_retries_safe(api_as):
 
 def test_vital_signs_allergies_and_problems_are_created_through_their_commands(api_as):
     nurse, doctor = api_as("nurse"), api_as("clinician")
-    encounter = EncounterFactory()
+    encounter = visit()
     patient = f"Patient/{encounter.patient_id}"
     panel = {
         "resourceType": "Observation",
@@ -181,7 +186,7 @@ def test_vital_signs_allergies_and_problems_are_created_through_their_commands(a
         "moderate",
         "Hives",
     )
-    other = EncounterFactory().patient
+    other = visit().patient
     nkda = {
         "resourceType": "AllergyIntolerance",
         "patient": {"reference": f"Patient/{other.pk}"},
