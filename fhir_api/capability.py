@@ -6,6 +6,8 @@ from fhir_api import engine, writes
 from fhir_api.resources import TYPES
 
 PUBLISHED = "2026-12-02"  # when what this statement lists last changed
+SYSTEM_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+PATIENT_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"
 EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"
 # Parameters every type has (FHIR's common ones), beside those a type declares.
 COMMON = (
@@ -40,6 +42,7 @@ def statement(base_url: str) -> dict:
                     "is audited."
                 },
                 "resource": [_resource(t) for t in TYPES.values()],
+                "operation": [{"name": "export", "definition": SYSTEM_EXPORT}],
             }
         ],
     }
@@ -63,7 +66,10 @@ def _resource(resource_type) -> dict:
         found["interaction"].append({"code": "create"})
         found["conditionalCreate"] = True
     if resource_type.name == "Patient":
-        found["operation"] = [{"name": "everything", "definition": EVERYTHING}]
+        found["operation"] = [
+            {"name": "everything", "definition": EVERYTHING},
+            {"name": "export", "definition": PATIENT_EXPORT},
+        ]
     if not found["searchInclude"]:
         del found["searchInclude"]
     return found

@@ -24,7 +24,7 @@ from django.utils import timezone
 PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
 _DATE = re.compile(
     r"^(?P<prefix>[a-z]{2})?(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
-    r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
+    r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,6})\d*)?)?(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
 )
 
 
@@ -56,11 +56,20 @@ def period(parameter: str, text: str) -> Period:
     zone = _zone(parts["tz"])
     try:
         start = dt.datetime(
-            year, month, day, int(parts["hour"] or 0), int(parts["minute"] or 0), int(parts["second"] or 0), tzinfo=zone
+            year,
+            month,
+            day,
+            int(parts["hour"] or 0),
+            int(parts["minute"] or 0),
+            int(parts["second"] or 0),
+            int((parts["fraction"] or "0").ljust(6, "0")),
+            tzinfo=zone,
         )
     except ValueError as exc:
         raise SearchError(parameter, f"{text!r} is not a valid date: {exc}.") from exc
-    if parts["second"]:
+    if parts["fraction"]:  # an instant to the microsecond (what _since and meta.lastUpdated carry)
+        end = start + dt.timedelta(microseconds=10 ** (6 - len(parts["fraction"])))
+    elif parts["second"]:
         end = start + dt.timedelta(seconds=1)
     elif parts["minute"]:
         end = start + dt.timedelta(minutes=1)

@@ -6,18 +6,24 @@ standby with read-your-writes. Errors are OperationOutcomes.
 """
 
 import datetime as dt
+import uuid
 from email.utils import format_datetime
 from urllib.parse import urlencode
 
-from django.http import QueryDict
+from django.db import transaction
+from django.http import FileResponse, QueryDict
+from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions, negotiation, parsers, renderers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import idempotency
+from core.audit import trail
+from core.audit.models import AuditEvent
 from core.errors import DomainError
-from fhir_api import capability, engine, outcome, writes
+from fhir_api import capability, commands, engine, export, outcome, queries, tasks, writes
+from fhir_api.models import BulkExport
 from fhir_api.resources import TYPES
 from fhir_api.search import SearchError
 
@@ -357,3 +363,121 @@ def _etags(header: str) -> set[str]:
 
 def _http_date(value: str) -> str:
     return format_datetime(dt.datetime.fromisoformat(value).astimezone(dt.UTC), usegmt=True)
+
+
+# --- Bulk Data $export -------------------------------------------------------------------------------------
+
+EXPORT_PERMISSION = "fhir_api.run_bulk_export"
+NDJSON = "application/fhir+ndjson"
+
+
+class ExportView(FhirView):
+    """GET /fhir/R4/$export and /fhir/R4/Patient/$export (Prefer: respond-async): 202 with the status URL in
+    Content-Location; a worker writes one NDJSON file per type. `_type`, `_since`; `_outputFormat` NDJSON."""
+
+    level = BulkExport.Level.SYSTEM
+
+    def get(self, request):
+        if not request.user.has_perm(EXPORT_PERMISSION):
+            raise engine.Forbidden("export every patient's record (FHIR Bulk Data)")
+        if "respond-async" not in request.headers.get("Prefer", ""):
+            raise SearchError("Prefer", "A bulk export runs in the background: send Prefer: respond-async.")
+        output_format = request.GET.get("_outputFormat", NDJSON)
+        if output_format not in (NDJSON, "application/ndjson", "ndjson"):
+            raise SearchError("_outputFormat", f"Only {NDJSON} is written.")
+        allowed = export.PATIENT_TYPES if self.level == BulkExport.Level.PATIENT else tuple(TYPES)
+        asked = [t for value in request.GET.getlist("_type") for t in value.split(",") if t]
+        unknown = [t for t in asked if t not in allowed]
+        if unknown:
+            raise SearchError("_type", f"Cannot export {unknown[0]!r} here; choose from {', '.join(allowed)}.")
+        since = None
+        if request.GET.get("_since"):
+            since = parse_datetime(request.GET["_since"])
+            if since is None or since.tzinfo is None:
+                raise SearchError("_since", "An instant with its offset: 2026-12-01T00:00:00Z.")
+        stamp = trail.event(AuditEvent.Action.EXPORT, "fhir.bulk-export")
+        audit = {
+            name: getattr(stamp, name) for name in ("user_id", "username", "api_client", "ip", "request_id", "path")
+        }
+        job = commands.export_request(
+            level=self.level,
+            types=[t for t in allowed if not asked or t in asked],
+            since=since,
+            requested_by=request.user,
+            request_url=request.build_absolute_uri(),
+            audit=audit,
+        )
+        transaction.on_commit(lambda: tasks.bulk_export.delay(job.pk), using="default")
+        status_url = f"{self.base_url()}/$export-status/{job.key}"
+        return outcome.response(
+            202,
+            outcome.issue("informational", "Export started.", severity="information"),
+            headers={"Content-Location": status_url},
+        )
+
+
+class PatientExportView(ExportView):
+    level = BulkExport.Level.PATIENT
+
+
+def _export_of(request, export_id) -> BulkExport:
+    """The requester's own export (anyone else's is not found: its files hold every patient)."""
+    try:
+        found = queries.bulk_export(key=uuid.UUID(str(export_id)), user_id=request.user.pk)
+    except ValueError:
+        found = None
+    if found is None:
+        raise exceptions.NotFound(f"There is no export {export_id} of yours.")
+    return found
+
+
+class ExportStatusView(FhirView):
+    """GET: 202 with X-Progress while it runs, 200 with the manifest when done; DELETE cancels."""
+
+    def get(self, request, export_id):
+        job = _export_of(request, export_id)
+        if job.active:
+            where = ", ".join(filter(None, (job.get_status_display().lower(), job.current_type)))
+            progress = f"{job.percent}% ({where})"
+            found = outcome.fhir_response({}, status=202, headers={"X-Progress": progress, "Retry-After": "2"})
+            found.content = b""
+            return found
+        if job.status == BulkExport.Status.FAILED:
+            return outcome.response(500, outcome.issue("exception", f"The export failed: {job.error}"))
+        if job.status != BulkExport.Status.DONE:
+            return outcome.response(
+                404, outcome.issue("not-found", f"This export was {job.get_status_display().lower()}.")
+            )
+        base = self.base_url()
+        manifest = {
+            "transactionTime": job.requested_at.isoformat(),
+            "request": job.request_url,
+            "requiresAccessToken": True,
+            "output": [
+                {"type": o["type"], "url": f"{base}/$export-file/{job.key}/{o['file']}", "count": o["count"]}
+                for o in job.output
+            ],
+            "error": [],
+        }
+        response = outcome.fhir_response(manifest, headers={"Expires": _http_date(job.expires_at.isoformat())})
+        response["Content-Type"] = "application/json"
+        return response
+
+    def delete(self, request, export_id):
+        job = _export_of(request, export_id)
+        commands.export_cancel(export_id=job.pk)
+        return outcome.response(
+            202, outcome.issue("informational", "Export cancelled; its files are deleted.", severity="information")
+        )
+
+
+class ExportFileView(FhirView):
+    """GET one NDJSON file of a finished export (its requester only)."""
+
+    def get(self, request, export_id, file_name):
+        job = _export_of(request, export_id)
+        files = {o["file"] for o in job.output}
+        if job.status != BulkExport.Status.DONE or file_name not in files:
+            raise exceptions.NotFound(f"No file {file_name} in this export.")
+        path = commands.export_dir(job.key) / file_name
+        return FileResponse(path.open("rb"), content_type=NDJSON)

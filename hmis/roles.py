@@ -98,6 +98,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "scheduling": ALL,
         "reports": ALL,
         "hmis.auditevent": ("view",),
+        "fhir_api.bulkexport": ("view",),
     },
 }
 
@@ -130,5 +131,7 @@ EXTRA: dict[str, tuple[str, ...]] = {
         "scheduling.triage_queueentry",
         # The performance test aggregates the whole ledger on the primary (seconds at hospital scale): admins only.
         "reports.run_performance_test",
+        # FHIR Bulk Data: every patient's record in files; admins only (an integrator's key given the admin role).
+        "fhir_api.run_bulk_export",
     ),
 }

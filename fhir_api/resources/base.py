@@ -84,6 +84,11 @@ class Source:
                 return None
         return queryset
 
+    def count(self, criteria, context: Context) -> int:
+        """How many rows match (0 when a parameter does not apply): what an export has to read."""
+        queryset = self.filtered(criteria, context)
+        return 0 if queryset is None else queryset.count()
+
     def fetch(self, criteria, context: Context, after: tuple[int, bool] | None, limit: int) -> list:
         """Up to `limit` matching rows in key order, after (or from, when inclusive) a key."""
         queryset = self.filtered(criteria, context)

@@ -117,6 +117,9 @@ class Hospital(Source):
                 return []
         return [self]
 
+    def count(self, criteria, context):
+        return len(self.fetch(criteria, context, None, 1))
+
     @property
     def pk(self):
         return 0

@@ -1,6 +1,8 @@
 """The integrators' API (DRF, drf-spectacular): authentication, throttling, idempotency."""
 
-from hmis.settings.env import DEBUG, env
+from pathlib import Path
+
+from hmis.settings.env import BASE_DIR, DEBUG, env
 
 REST_FRAMEWORK = {
     # The browsable API only while developing: in production the API speaks JSON and nothing else.
@@ -50,3 +52,8 @@ SPECTACULAR_SETTINGS = {
         "AppointmentStatusEnum": "scheduling.models.Appointment.Status",
     },
 }
+# FHIR Bulk Data $export: where the NDJSON files go (a volume in containers), how long they are kept, and
+# how many rows each read takes (each a short keyset query on a standby: no long snapshot to cancel).
+FHIR_EXPORT_DIR = Path(env.str("FHIR_EXPORT_DIR", default=str(BASE_DIR / "var" / "fhir-exports"))).resolve()
+FHIR_EXPORT_KEEP_HOURS = env.int("FHIR_EXPORT_KEEP_HOURS", default=24)
+FHIR_EXPORT_CHUNK = env.int("FHIR_EXPORT_CHUNK", default=2000)

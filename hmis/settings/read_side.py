@@ -65,6 +65,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-outbox": {"task": "reports.prune_outbox", "schedule": crontab(hour=3, minute=30)},
     "drain-audit-spool": {"task": "hmis.audit.drain_spool", "schedule": 30.0},
     "purge-idempotency-keys": {"task": "hmis.api.purge_idempotency_keys", "schedule": crontab(minute=41)},
+    # FHIR $export files past FHIR_EXPORT_KEEP_HOURS are deleted (their rows stay, marked expired).
+    "expire-fhir-exports": {"task": "fhir.expire_exports", "schedule": crontab(minute=17)},
     # pgBackRest: a full backup on Sunday night, an incremental one the other nights (retention: stack/).
     "backup-full-weekly": {
         "task": "hmis.ops.backup",

@@ -21,6 +21,9 @@ os.environ.setdefault("CELERY_RESULT_BACKEND", f"redis://127.0.0.1:{os.environ['
 os.environ.setdefault("REPLICA_BACKOFF_SECONDS", "1")
 os.environ.setdefault("REPLICA_MAX_LAG_SECONDS", "5")
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
+os.environ.setdefault(
+    "FHIR_EXPORT_DIR", os.path.join(os.path.dirname(__file__), "..", "..", ".stack", "fhir-exports-test")
+)
 os.environ.setdefault("DJANGO_DEBUG", "true")  # plain http and the development key, as `make run`
 
 from hmis.settings.base import *  # noqa: F403

@@ -237,6 +237,12 @@ ENDPOINTS = [
     api("GET", "fhir:instance", PATIENT_VIEWERS, resource_type="=Patient", ident="patient"),
     api("GET", "fhir:instance", PATIENT_VIEWERS, resource_type="=Encounter", ident="encounter"),
     api("GET", "fhir:everything", PATIENT_VIEWERS, ident="patient"),
+    api("GET", "fhir:export", {A}),  # every patient's record: admins only (fhir_api.run_bulk_export)
+    api("GET", "fhir:patient-export", {A}),
+    # An export's status and files: only whoever asked for it (anyone else: 404, as for a missing one).
+    api("GET", "fhir:export-status", STAFF, export_id=MISSING),
+    api("DELETE", "fhir:export-status", STAFF, export_id=MISSING),
+    api("GET", "fhir:export-file", STAFF, export_id=MISSING, file_name="=Patient.ndjson"),
     # --- Pages ---
     page("GET", "home", STAFF),
     page("GET", "clinical:search", PATIENT_VIEWERS, query="q=Quixley"),
@@ -355,6 +361,7 @@ ADMIN_ACTIONS = [
     AdminAction("scheduling.appointment", "check_in", frozenset({F, A})),
     AdminAction("scheduling.queueentry", "left", frozenset({C, A})),
     AdminAction("hmis.apiclient", "revoke", frozenset()),
+    AdminAction("fhir_api.bulkexport", "cancel", frozenset({A})),
 ]
 
 
