@@ -13,13 +13,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.RoleModelPermissions"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Pages",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.HmisAutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.PerClientThrottle"],
 }
+# The most items a list page holds: a larger `page_size` is clamped to it (core/api/pagination.py).
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
 # Requests per API client (or signed-in user) and period; past it: 429 with Retry-After.
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
 # Invalid API keys per client address and period; past it every key from that address answers 429 unchecked.
