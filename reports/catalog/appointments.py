@@ -28,9 +28,17 @@ COLUMNS = [
 
 
 class Filter(DateRange):
-    group_by = forms.ChoiceField(choices=[(g, g.title()) for g in GROUPS], required=False)
-    department = forms.ModelChoiceField(queryset=None, required=False, empty_label="All departments")
-    provider = forms.ModelChoiceField(queryset=None, required=False, empty_label="All providers")
+    group_by = forms.ChoiceField(
+        choices=[(g, g.title()) for g in GROUPS],
+        required=False,
+        help_text="One row per department, provider or day. Default: department.",
+    )
+    department = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All departments", help_text="Only this department."
+    )
+    provider = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All providers", help_text="Only this provider's clinics."
+    )
 
     def __init__(self, *args, **kwargs):
         from clinical.queries import departments

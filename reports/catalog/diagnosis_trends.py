@@ -17,9 +17,15 @@ COLUMNS = [
 
 
 class Filter(DateRange):
-    period = forms.ChoiceField(choices=[(p, p.title()) for p in PERIODS], required=False)
-    department = forms.IntegerField(required=False, min_value=1)
-    top = forms.IntegerField(required=False, min_value=1, max_value=50)
+    period = forms.ChoiceField(
+        choices=[(p, p.title()) for p in PERIODS],
+        required=False,
+        help_text="Counts per month or quarter. Default: month.",
+    )
+    department = forms.IntegerField(required=False, min_value=1, help_text="Only this department (a department id).")
+    top = forms.IntegerField(
+        required=False, min_value=1, max_value=50, help_text="How many leading codes. Default: 10."
+    )
     default_days = 365
 
     def query_args(self) -> dict:

@@ -16,8 +16,12 @@ MEASURES = ("census", "beds", "admissions", "discharges", "discharged_stay_days"
 
 
 class Filter(DateRange):
-    ward = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    group_by = forms.ChoiceField(choices=[("ward", "Ward"), ("day", "Day")], required=False)
+    ward = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, help_text="Only this ward.")
+    group_by = forms.ChoiceField(
+        choices=[("ward", "Ward"), ("day", "Day")],
+        required=False,
+        help_text="One row per ward or per day. Default: ward.",
+    )
 
     def __init__(self, *args, **kwargs):
         from inpatient.queries import wards

@@ -27,7 +27,9 @@ WINDOWS = {
 
 
 class Filter(forms.Form):
-    within_days = forms.IntegerField(required=False, min_value=1, max_value=365)
+    within_days = forms.IntegerField(
+        required=False, min_value=1, max_value=365, help_text="Batches expiring within this many days. Default: 90."
+    )
 
     def query_args(self) -> dict:
         return {"within_days": self.cleaned_data.get("within_days") or 90}

@@ -29,10 +29,11 @@ CHARTED_RATES = (
 
 
 class Filter(DateRange):
-    department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, help_text="Only this department.")
     group_by = forms.ChoiceField(
         choices=[(g, label) for g, label in zip(GROUPINGS, ("Month", "Month and department"), strict=True)],
         required=False,
+        help_text="One row per month, or per month and department. Default: month.",
     )
     default_days = 365
 

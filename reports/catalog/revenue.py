@@ -9,8 +9,16 @@ from reports.queries.revenue import DIMENSIONS, GRAINS, METRICS
 
 
 class Filter(DateRange):
-    grain = forms.ChoiceField(choices=[(g, g.title()) for g in GRAINS], required=False)
-    dimension = forms.ChoiceField(choices=[(d, d.title()) for d in DIMENSIONS], required=False)
+    grain = forms.ChoiceField(
+        choices=[(g, g.title()) for g in GRAINS],
+        required=False,
+        help_text="One period per day, week or month. Default: month.",
+    )
+    dimension = forms.ChoiceField(
+        choices=[(d, d.title()) for d in DIMENSIONS],
+        required=False,
+        help_text="Broken down by department, service or payer. Default: department.",
+    )
     default_days = 90
 
     def query_args(self) -> dict:

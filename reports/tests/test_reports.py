@@ -125,9 +125,12 @@ def test_ar_aging_page_api_and_csv_agree(viewer, hospital):
     table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [r["Payer"] for r in table] == [r["payer_name"] for r in api["rows"]] + ["TOTAL"]
     assert [r["Outstanding"] for r in table] == [r["outstanding"] for r in api["rows"]] + ["155.00"]
+    labels = ["Not due", "0-30", "31-60", "61-90", "91-120", "121+"]
+    assert [b["label"] for b in api["buckets"]] == labels
     for row in table:
-        buckets = sum(Decimal(row[b]) for b in ("Not due", "0-30", "31-60", "61-90", "91-120", "121+"))
-        assert buckets == Decimal(row["Outstanding"])
+        assert sum(Decimal(row[b]) for b in labels) == Decimal(row["Outstanding"])
+    for row, shown in zip(api["rows"], table, strict=False):  # the API's bucket amounts are the CSV's columns
+        assert [b["amount"] for b in row["buckets"]] == [shown[label] for label in labels]
 
 
 @on_stack
