@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billing.models import ZERO, CreditNote, Invoice, InvoiceCounter, InvoiceLine, Payer, Payment, Service
 from clinical.models import Department, Encounter, Patient
-from core.commands import get_locked, get_or_invalid, save_changes, save_new, validate
+from core.commands import get_locked, get_or_invalid, lock_or_invalid, save_changes, save_new, validate
 from core.errors import Conflict, InvalidInput
 
 CENT = Decimal("0.01")
@@ -305,11 +305,14 @@ def _money_date(invoice: Invoice, day: datetime.date | None, field: str) -> date
     return day
 
 
-def _receivable(invoice_id: int, action: str) -> Invoice:
-    invoice = get_locked(Invoice, invoice_id, field="invoice")
+def _receivable(invoice_id: int, action: str, *, field: str | None) -> Invoice:
+    """The invoice locked, if it takes money. `field`: the input field that named it (a missing invoice is
+    then a 400 on that field, as for every reference in a request body), or None when the URL named it
+    (404; a conflict is then about the request as a whole: "detail")."""
+    invoice = lock_or_invalid(Invoice, invoice_id, field=field) if field else get_locked(Invoice, invoice_id)
     if invoice.status not in OPEN_STATUSES:
         state = invoice.get_status_display().lower()
-        raise Conflict(f"Invoice {invoice} is {state}; it cannot take a {action}.", field="invoice")
+        raise Conflict(f"Invoice {invoice} is {state}; it cannot take a {action}.", field=field)
     return invoice
 
 
@@ -323,7 +326,7 @@ def payment_record(
     paid_on: datetime.date | None = None,
     received_by: User | None = None,
 ) -> Payment:
-    invoice = _receivable(invoice_id, "payment")
+    invoice = _receivable(invoice_id, "payment", field="invoice")
     amount = cents(amount)
     if amount <= 0:
         raise InvalidInput("A payment must be greater than zero.", field="amount")
@@ -354,7 +357,7 @@ def credit_note_create(
     credited_on: datetime.date | None = None,
     created_by: User | None = None,
 ) -> CreditNote:
-    invoice = _receivable(invoice_id, "credit note")
+    invoice = _receivable(invoice_id, "credit note", field=None)
     amount = cents(amount)
     if amount <= 0:
         raise InvalidInput("A credit note must be greater than zero.", field="amount")
