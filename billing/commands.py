@@ -207,21 +207,40 @@ def invoice_add_line(
 
 
 @transaction.atomic(using="default")
+def encounter_payer(encounter: Encounter) -> Payer:
+    """Who pays for this encounter: the payer of its latest invoice that is not void (the last word of the
+    staff who billed the visit), else Self-pay while nobody has said who pays. Read inside the caller's
+    transaction, with the encounter locked."""
+    billed = (
+        Invoice.objects.filter(encounter=encounter)
+        .exclude(status=Invoice.Status.VOID)
+        .order_by("-id")
+        .values_list("payer_id", flat=True)
+        .first()
+    )
+    if billed is not None:
+        return Payer.objects.get(pk=billed)
+    payer, _ = Payer.objects.get_or_create(
+        name=SELF_PAY, defaults={"kind": Payer.Kind.SELF_PAY, "payment_terms_days": 0}
+    )
+    return payer
+
+
+@transaction.atomic(using="default")
 def encounter_draft_invoice(*, encounter_id: int, created_by: User | None = None) -> Invoice:
-    """The draft invoice that charges captured during an encounter go on (dispenses, bed-days): its first
-    draft, or a new self-pay one. The encounter row is locked, so two charges never open two drafts."""
+    """The draft invoice that charges captured during an encounter go on (dispenses, bed-days): the first
+    draft of the encounter for the encounter's payer (encounter_payer), or a new draft for that payer. The
+    encounter row is locked, so two charges never open two drafts."""
     encounter = Encounter.objects.select_for_update().get(pk=encounter_id)
+    payer = encounter_payer(encounter)
     draft = (
         Invoice.objects.select_for_update()
-        .filter(encounter=encounter, status=Invoice.Status.DRAFT)
+        .filter(encounter=encounter, status=Invoice.Status.DRAFT, payer=payer)
         .order_by("id")
         .first()
     )
     if draft:
         return draft
-    payer, _ = Payer.objects.get_or_create(
-        name=SELF_PAY, defaults={"kind": Payer.Kind.SELF_PAY, "payment_terms_days": 0}
-    )
     today = timezone.localdate()
     return Invoice.objects.create(
         patient_id=encounter.patient_id,
