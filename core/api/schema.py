@@ -152,6 +152,7 @@ class HmisAutoSchema(AutoSchema):
     def _derived(self) -> tuple[str, str]:
         """(summary, description) for a handler that has no docstring of its own."""
         singular, plural = _names(self.view)
+        a = "an" if singular[0].lower() in "aeiou" else "a"
         context = _own_doc(type(self.view))
         action = self._handler_name()
         if action == "list":
@@ -163,12 +164,12 @@ class HmisAutoSchema(AutoSchema):
         elif action == "retrieve":
             summary, text = f"Get one {singular}", f"One {singular} by its id; 404 when there is none."
         elif action == "create":
-            summary, text = f"Create a {singular}", f"Create a {singular}; answers 201 with it."
+            summary, text = f"Create {a} {singular}", f"Create {a} {singular}; answers 201 with it."
         elif action in ("partial_update", "update"):
-            summary = f"Change a {singular}"
+            summary = f"Change {a} {singular}"
             text = f"Change the fields sent of one {singular}; the others stay as they are."
         elif action == "destroy":
-            summary, text = f"Remove a {singular}", f"Remove one {singular}; answers 204."
+            summary, text = f"Remove {a} {singular}", f"Remove one {singular}; answers 204."
         else:
             words = action.replace("_", " ")
             summary, text = f"{words.capitalize()} ({singular})", f"{words.capitalize()}: an action on {plural}."

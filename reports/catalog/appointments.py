@@ -10,6 +10,7 @@ from reports import queries
 from reports.catalog.base import CLINICAL, PALETTE, Column, Report
 from reports.filters import DateRange
 from reports.queries.scheduling import GROUPS
+from reports.serializers import AppointmentsAnswer
 
 COLUMNS = [
     Column("booked", "Booked", "int"),
@@ -122,4 +123,5 @@ REPORT = Report(
     charts=charts,
     link=link,
     totals_row=("name",),
+    answer_schema=AppointmentsAnswer,
 )

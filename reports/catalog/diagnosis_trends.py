@@ -6,6 +6,7 @@ from reports import queries
 from reports.catalog.base import CLINICAL, PALETTE, Column, Report
 from reports.filters import DateRange
 from reports.queries.diagnoses import PERIODS
+from reports.serializers import DiagnosisTrendsAnswer
 
 COLUMNS = [
     Column("code", "Code"),
@@ -73,4 +74,5 @@ REPORT = Report(
     query=queries.diagnosis_trends,
     columns=columns,
     charts=charts,
+    answer_schema=DiagnosisTrendsAnswer,
 )

@@ -10,6 +10,7 @@ from reports.filters import DateRange
 from reports.projections.base import rows
 from reports.projections.ward_census import DAILY
 from reports.queries.common import from_view
+from reports.serializers import InpatientCensusAnswer
 
 GROUPINGS = ("ward", "day")
 MEASURES = ("census", "beds", "admissions", "discharges", "discharged_stay_days", "transfers_in", "transfers_out")
@@ -157,4 +158,5 @@ REPORT = Report(
     charts=charts,
     totals_row=("ward_name", "day"),
     link=link,
+    answer_schema=InpatientCensusAnswer,
 )

@@ -6,6 +6,7 @@ from reports import queries
 from reports.catalog.base import CLINICAL, PALETTE, Column, Report
 from reports.filters import DateRange
 from reports.queries.population import GROUPINGS
+from reports.serializers import PopulationHealthAnswer
 
 MEASURES = [
     Column("patients", "Under care", "int"),
@@ -89,4 +90,5 @@ REPORT = Report(
     query=queries.population_health,
     columns=columns,
     charts=charts,
+    answer_schema=PopulationHealthAnswer,
 )

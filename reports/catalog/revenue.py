@@ -6,6 +6,7 @@ from reports import queries
 from reports.catalog.base import FINANCIAL, MONEY, PALETTE, Column, Report
 from reports.filters import DateRange
 from reports.queries.revenue import DIMENSIONS, GRAINS, METRICS
+from reports.serializers import RevenueAnswer
 
 
 class Filter(DateRange):
@@ -69,4 +70,5 @@ REPORT = Report(
     charts=charts,
     totals_row=("name",),
     summary_template="reports/parts/revenue_compared.html",  # the change from the previous period
+    answer_schema=RevenueAnswer,
 )

@@ -6,6 +6,7 @@ names stay inside this module and the Redis summary.
 """
 
 import datetime
+import functools
 from decimal import Decimal
 
 from django.utils import timezone
@@ -86,13 +87,20 @@ def _money(value) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
+@functools.cache
+def _buckets(ranges: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[dict, ...]]:
+    """(SQL column names, descriptions) of the buckets: asked once per ranges, not once per row of an export."""
+    return tuple(bucket_names(ranges)), tuple(buckets(ranges))
+
+
 def _with_buckets(row: dict, amounts: list[Decimal], ranges) -> dict:
-    row["buckets"] = [{**spec, "amount": amount} for spec, amount in zip(buckets(ranges), amounts, strict=True)]
+    specs = _buckets(tuple(ranges))[1]
+    row["buckets"] = [{**spec, "amount": amount} for spec, amount in zip(specs, amounts, strict=True)]
     return row
 
 
 def _ar_row(row: dict, ranges) -> dict:
-    names = bucket_names(ranges)
+    names = _buckets(tuple(ranges))[0]
     out = {k: v for k, v in row.items() if k not in (*MONEY_COLUMNS, *names)}
     out["invoices"] = int(row.get("invoices") or 0)
     for column in MONEY_COLUMNS:
@@ -109,7 +117,7 @@ def _ar_totals(found: list[dict], ranges) -> dict:
 
 
 def _ar_from_summary(summary: dict[str, str], group_by: str, ranges=DEFAULT_RANGES) -> dict:
-    names = bucket_names(ranges)
+    names = _buckets(tuple(ranges))[0]
 
     def read(prefix: str) -> dict:
         row = {"invoices": int(summary.get(f"{prefix}:invoices", 0))}
