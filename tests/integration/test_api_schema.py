@@ -112,3 +112,11 @@ def test_every_error_response_is_the_one_error_component(schema):
             if code.startswith(("4", "5")):
                 body = response["content"]["application/json"]["schema"]
                 assert body == {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}, (method, path, code)
+
+
+def test_request_bodies_are_described_as_json_only(schema):
+    """Three encodings of one body make generated clients send the last (multipart), which cannot carry
+    nested objects such as an invoice's lines."""
+    for method, path, op in operations(schema):
+        if "requestBody" in op:
+            assert set(op["requestBody"]["content"]) == {"application/json"}, (method, path)
