@@ -9,7 +9,7 @@ REPLICAS ?= 2
 export REPLICAS
 
 .PHONY: venv services stop status migrate seed run test test-unit browser lint format bench clean-stack \
-	backup restore failover-drill
+	backup restore failover-drill api-client
 
 venv: $(VENV)/.installed
 
@@ -70,6 +70,17 @@ bench: venv
 	command -v wrk >/dev/null || (test "$$(id -u)" = 0 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# A typed Python client of the API (openapi-python-client) in .stack/api-client/hmis_client, generated from
+# the schema; the generator (and the client's httpx, attrs) live in their own venv under .stack/tools, made
+# once by tests/support/api_client.py (pydantic 2 stays out of the project's venv). No server needed.
+api-client: venv
+	mkdir -p .stack/api-client
+	$(PY) manage.py spectacular --format openapi-json --file .stack/api-client/schema.json
+	DJANGO_SETTINGS_MODULE=hmis.settings.base $(PY) -c "import django; django.setup(); \
+	  from pathlib import Path; from tests.support import api_client; \
+	  api_client.generate(Path('.stack/api-client/schema.json'), Path('.stack/api-client'))"
+	@echo "import it with PYTHONPATH=.stack/api-client .stack/tools/openapi-client/bin/python"
 
 # ruff (lint and format) and import-linter (the layers of ../shared/DESIGN.md; contracts in .importlinter).
 lint: venv

@@ -20,6 +20,10 @@ class PayerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandView
 
     @extend_schema(request=s.PayerInput, responses={201: s.PayerOutput})
     def create(self, request):
+        """Create a payer.
+
+        An insurer, government scheme or self-pay account with its payment terms (days from posting to due date).
+        """
         return self.created(commands.payer_create(**self.validated()))
 
 
@@ -33,6 +37,10 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandVi
 
     @extend_schema(request=s.ServiceInput, responses={201: s.ServiceOutput})
     def create(self, request):
+        """Add a service to the price list.
+
+        A billable service of a department at a price; invoice lines naming it are charged that price.
+        """
         data = self.validated()
         data["department_id"] = data.pop("department")
         return self.created(commands.service_create(**data))
@@ -53,6 +61,12 @@ class InvoiceViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     @extend_schema(request=s.InvoiceInput, responses={201: s.InvoiceOutput})
     def create(self, request):
+        """Create a draft invoice.
+
+        A draft with its lines for a patient and a payer (optionally an encounter of that patient). All or nothing:
+        a bad line is reported as `lines.{position}.{field}` and nothing is written. A draft owes nothing yet: its
+        `outstanding` is null until it is issued.
+        """
         data = self.validated()
         invoice = commands.invoice_create(
             patient_id=data.pop("patient"),
@@ -67,16 +81,30 @@ class InvoiceViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMi
     @extend_schema(request=None, responses={200: s.InvoiceOutput})
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
+        """Issue an invoice.
+
+        Assigns the next gap-free number of the year; the lines can no longer change and the total becomes
+        outstanding. 409 unless it is a draft.
+        """
         return self.respond(commands.invoice_issue(invoice_id=pk, issued_by=request.user))
 
     @extend_schema(request=s.VoidInput, responses={200: s.InvoiceOutput})
     @action(detail=True, methods=["post"])
     def void(self, request, pk=None):
+        """Void an invoice.
+
+        With a reason; an invoice with payments cannot be voided (409), nor one already void.
+        """
         return self.respond(commands.invoice_void(invoice_id=pk, voided_by=request.user, **self.validated(s.VoidInput)))
 
     @extend_schema(request=s.CreditNoteInput, responses={201: s.CreditNoteOutput})
     @action(detail=True, methods=["post"], url_path="credit-notes")
     def credit_notes(self, request, pk=None):
+        """Credit an invoice.
+
+        A credit note (amount and reason) against an issued invoice, at most what is outstanding. 409 when the
+        invoice is a draft, paid or void.
+        """
         note = commands.credit_note_create(invoice_id=pk, created_by=request.user, **self.validated(s.CreditNoteInput))
         return self.created(note, serializer_class=s.CreditNoteOutput)
 
@@ -91,6 +119,12 @@ class PaymentViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     @extend_schema(request=s.PaymentInput, responses={201: s.PaymentOutput})
     def create(self, request):
+        """Record a payment.
+
+        A payment against an issued invoice (`invoice`), at most what is outstanding; the invoice becomes partially
+        paid or paid. 400 naming `invoice` when it does not exist, 409 naming `invoice` when it takes no payment
+        (draft, paid, void).
+        """
         data = self.validated()
         data["invoice_id"] = data.pop("invoice")
         return self.created(commands.payment_record(received_by=request.user, **data))

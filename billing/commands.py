@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from billing.models import ZERO, CreditNote, Invoice, InvoiceCounter, InvoiceLine, Payer, Payment, Service
 from clinical.models import Department, Encounter, Patient
-from core.commands import get_locked, get_or_invalid, save_changes, save_new, validate
+from core.commands import get_locked, get_or_invalid, lock_or_invalid, save_changes, save_new, validate
 from core.errors import Conflict, InvalidInput
 
 CENT = Decimal("0.01")
@@ -207,21 +207,40 @@ def invoice_add_line(
 
 
 @transaction.atomic(using="default")
+def encounter_payer(encounter: Encounter) -> Payer:
+    """Who pays for this encounter: the payer of its latest invoice that is not void (the last word of the
+    staff who billed the visit), else Self-pay while nobody has said who pays. Read inside the caller's
+    transaction, with the encounter locked."""
+    billed = (
+        Invoice.objects.filter(encounter=encounter)
+        .exclude(status=Invoice.Status.VOID)
+        .order_by("-id")
+        .values_list("payer_id", flat=True)
+        .first()
+    )
+    if billed is not None:
+        return Payer.objects.get(pk=billed)
+    payer, _ = Payer.objects.get_or_create(
+        name=SELF_PAY, defaults={"kind": Payer.Kind.SELF_PAY, "payment_terms_days": 0}
+    )
+    return payer
+
+
+@transaction.atomic(using="default")
 def encounter_draft_invoice(*, encounter_id: int, created_by: User | None = None) -> Invoice:
-    """The draft invoice that charges captured during an encounter go on (dispenses, bed-days): its first
-    draft, or a new self-pay one. The encounter row is locked, so two charges never open two drafts."""
+    """The draft invoice that charges captured during an encounter go on (dispenses, bed-days): the first
+    draft of the encounter for the encounter's payer (encounter_payer), or a new draft for that payer. The
+    encounter row is locked, so two charges never open two drafts."""
     encounter = Encounter.objects.select_for_update().get(pk=encounter_id)
+    payer = encounter_payer(encounter)
     draft = (
         Invoice.objects.select_for_update()
-        .filter(encounter=encounter, status=Invoice.Status.DRAFT)
+        .filter(encounter=encounter, status=Invoice.Status.DRAFT, payer=payer)
         .order_by("id")
         .first()
     )
     if draft:
         return draft
-    payer, _ = Payer.objects.get_or_create(
-        name=SELF_PAY, defaults={"kind": Payer.Kind.SELF_PAY, "payment_terms_days": 0}
-    )
     today = timezone.localdate()
     return Invoice.objects.create(
         patient_id=encounter.patient_id,
@@ -305,11 +324,14 @@ def _money_date(invoice: Invoice, day: datetime.date | None, field: str) -> date
     return day
 
 
-def _receivable(invoice_id: int, action: str) -> Invoice:
-    invoice = get_locked(Invoice, invoice_id, field="invoice")
+def _receivable(invoice_id: int, action: str, *, field: str | None) -> Invoice:
+    """The invoice locked, if it takes money. `field`: the input field that named it (a missing invoice is
+    then a 400 on that field, as for every reference in a request body), or None when the URL named it
+    (404; a conflict is then about the request as a whole: "detail")."""
+    invoice = lock_or_invalid(Invoice, invoice_id, field=field) if field else get_locked(Invoice, invoice_id)
     if invoice.status not in OPEN_STATUSES:
         state = invoice.get_status_display().lower()
-        raise Conflict(f"Invoice {invoice} is {state}; it cannot take a {action}.", field="invoice")
+        raise Conflict(f"Invoice {invoice} is {state}; it cannot take a {action}.", field=field)
     return invoice
 
 
@@ -323,7 +345,7 @@ def payment_record(
     paid_on: datetime.date | None = None,
     received_by: User | None = None,
 ) -> Payment:
-    invoice = _receivable(invoice_id, "payment")
+    invoice = _receivable(invoice_id, "payment", field="invoice")
     amount = cents(amount)
     if amount <= 0:
         raise InvalidInput("A payment must be greater than zero.", field="amount")
@@ -354,7 +376,7 @@ def credit_note_create(
     credited_on: datetime.date | None = None,
     created_by: User | None = None,
 ) -> CreditNote:
-    invoice = _receivable(invoice_id, "credit note")
+    invoice = _receivable(invoice_id, "credit note", field=None)
     amount = cents(amount)
     if amount <= 0:
         raise InvalidInput("A credit note must be greater than zero.", field="amount")

@@ -131,8 +131,12 @@ class Invoice(models.Model):
         return self.number or f"Draft invoice #{self.pk}"
 
     @property
-    def outstanding(self) -> Decimal:
-        if self.status in (self.Status.DRAFT, self.Status.VOID):
+    def outstanding(self) -> Decimal | None:
+        """What is still owed: None for a draft (nothing is owed until it is issued; its total will be), zero
+        for a void invoice. Receivables (AR aging) count issued invoices only, so they agree."""
+        if self.status == self.Status.DRAFT:
+            return None
+        if self.status == self.Status.VOID:
             return ZERO
         return self.total - self.amount_paid - self.amount_credited
 

@@ -91,7 +91,13 @@ class CreditNoteOutput(serializers.ModelSerializer):
 
 
 class InvoiceOutput(serializers.ModelSerializer):
-    outstanding = serializers.DecimalField(**MONEY, read_only=True)
+    outstanding = serializers.DecimalField(
+        **MONEY,
+        read_only=True,
+        allow_null=True,
+        help_text="What is still owed: total - amount_paid - amount_credited once issued; null while the invoice "
+        "is a draft (status `draft`: nothing is owed until it is issued, then its total is); 0.00 when void.",
+    )
     lines = LineOutput(many=True, read_only=True)
     payments = PaymentOutput(many=True, read_only=True)
     credit_notes = CreditNoteOutput(many=True, read_only=True)

@@ -28,20 +28,27 @@ class PatientChartViewSet(CommandViewSet):
     @extend_schema(responses={200: SummaryOutput})
     @action(detail=True, methods=["get"])
     def summary(self, request, pk=None):
+        """A patient's summary.
+
+        The chart's read model: demographics, the problem list, allergies and what is known about them,
+        current medications, the last encounters, the open balance and upcoming appointments. Clinical staff
+        only; audited per patient.
+        """
         summary = patient_summary(patient_id=self.kwargs["pk"]) if pk.isdigit() else None
         if summary is None:
             raise Http404
         trail.read_one(summary["patient"])
         return self.respond(summary, serializer_class=SummaryOutput)
 
-    @extend_schema(
-        responses={200: dict},
-        description="The patient's active clinical alerts (allergy and interaction conflicts, critical labs, "
-        "abnormal vitals, care gaps) with reasons and severity, from the patient-alerts projection, with "
-        "its freshness (fresh_as_of, stale_seconds).",
-    )
+    @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])
     def alerts(self, request, pk=None):
+        """A patient's clinical alerts.
+
+        The patient's active alerts (allergy and interaction conflicts, critical labs, abnormal vitals, care
+        gaps) with reasons and severity, from the patient-alerts projection, with its freshness (fresh_as_of,
+        stale_seconds).
+        """
         if not pk.isdigit() or not clinical.patient_exists(patient_id=int(pk)):
             raise Http404
         trail.read_patient("reports.patient-alerts", int(pk))

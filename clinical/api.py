@@ -20,14 +20,28 @@ class PatientViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     @extend_schema(parameters=[OpenApiParameter("q", str, description="Name words, or an exact MRN.")])
     def list(self, request, *args, **kwargs):
+        """Search patients.
+
+        By name words or an exact MRN (`q`); without `q`, every patient your role may see, a page at a time. Each
+        patient shown is recorded in the audit trail.
+        """
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request=s.PatientInput, responses={201: s.PatientOutput})
     def create(self, request):
+        """Register a patient.
+
+        A new patient, with the MRN given or the next one. Answers 201 with the patient; 400 naming `mrn` when
+        another patient has it.
+        """
         return self.created(commands.patient_register(**self.validated()))
 
     @extend_schema(request=s.PatientUpdate, responses={200: s.PatientOutput})
     def partial_update(self, request, pk=None):
+        """Correct a patient's details.
+
+        Change the fields sent (names, date of birth, sex, phone, address); the MRN never changes.
+        """
         return self.respond(commands.patient_update(patient_id=pk, **self.validated(s.PatientUpdate, partial=True)))
 
 
@@ -65,6 +79,11 @@ class EncounterViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModel
 
     @extend_schema(request=s.EncounterInput, responses={201: s.EncounterOutput})
     def create(self, request):
+        """Start an encounter.
+
+        Open a visit (outpatient, inpatient or emergency) for a patient in a department. The attending defaults to
+        you and must be a clinician. 400 naming `patient`, `department` or `attending` when it does not exist.
+        """
         data = self.validated()
         data["patient_id"] = data.pop("patient")
         data["department_id"] = data.pop("department")
@@ -74,6 +93,10 @@ class EncounterViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModel
     @extend_schema(request=s.EncounterClose, responses={200: s.EncounterOutput})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
+        """Close an encounter.
+
+        The visit is over: nothing more is recorded on it. 409 when it is already closed.
+        """
         return self.respond(commands.encounter_close(encounter_id=pk, **self.validated(s.EncounterClose)))
 
 
@@ -87,6 +110,11 @@ class DiagnosisViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModel
 
     @extend_schema(request=s.DiagnosisInput, responses={201: s.DiagnosisOutput})
     def create(self, request):
+        """Record a diagnosis.
+
+        An ICD-10-CM code on an open encounter (at most one primary); the patient's problem list gains the problem.
+        409 naming `encounter` when the encounter is closed.
+        """
         data = self.validated()
         return self.created(
             commands.diagnosis_record(
@@ -108,12 +136,21 @@ class AllergyViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     @extend_schema(request=s.AllergyInput, responses={201: s.AllergyOutput})
     def create(self, request):
+        """Record an allergy.
+
+        Coded against the allergen list (`allergen`) or as free text (`substance`, coded when it names a listed
+        allergen), with reaction, severity and onset. 409 when the same allergen is already recorded.
+        """
         data = self.validated()
         data["patient_id"] = data.pop("patient")
         return self.created(commands.allergy_record(recorded_by=request.user, **data))
 
     @extend_schema(request=s.AllergyUpdate, responses={200: s.AllergyOutput})
     def partial_update(self, request, pk=None):
+        """Confirm, refute or correct an allergy.
+
+        Change its verification status, reaction, severity or onset, or code an uncoded one.
+        """
         return self.respond(commands.allergy_update(allergy_id=pk, **self.validated(s.AllergyUpdate, partial=True)))
 
 
@@ -126,6 +163,11 @@ class AllergenViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={200: s.AllergenOutput(many=True)})
     def list(self, request):
+        """List the allergen codes.
+
+        The allergen list allergies are coded against (shipped with the project: clinical/allergens.py), with drug
+        classes; not paginated.
+        """
         return Response(s.AllergenOutput(s.ALLERGENS, many=True).data)
 
 
@@ -141,6 +183,11 @@ class AllergyStatementViewSet(AuditedReads, mixins.ListModelMixin, CommandViewSe
 
     @extend_schema(request=s.AllergyStatementInput, responses={201: s.AllergyStatementOutput})
     def create(self, request):
+        """Record 'no known allergies'.
+
+        The patient was asked and has no known drug allergies (or none at all); replaces their current statement.
+        409 naming `kind` while an allergy it denies is on record.
+        """
         data = self.validated()
         statement = commands.allergy_statement_record(
             patient_id=data["patient"], kind=data["kind"], stated_by=request.user
@@ -161,6 +208,11 @@ class ConditionViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModel
 
     @extend_schema(request=s.ConditionInput, responses={201: s.ConditionOutput})
     def create(self, request):
+        """Add a problem to the problem list.
+
+        A billable ICD-10-CM code for a patient, without an encounter. 409 naming `code` when it is already on the
+        list.
+        """
         data = self.validated()
         data["patient_id"] = data.pop("patient")
         return self.created(commands.condition_record(recorded_by=request.user, **data))
@@ -168,6 +220,11 @@ class ConditionViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModel
     @extend_schema(request=s.ConditionResolve, responses={200: s.ConditionOutput})
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
+        """Resolve a problem.
+
+        The problem leaves the active problem list and stays on record with its resolution date. 409 when it is
+        already resolved.
+        """
         return self.respond(commands.condition_resolve(condition_id=pk, **self.validated(s.ConditionResolve)))
 
 
@@ -181,6 +238,11 @@ class VitalsViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMix
 
     @extend_schema(request=s.VitalsInput, responses={201: s.VitalsOutput})
     def create(self, request):
+        """Record vital signs.
+
+        A set of vital signs on an open encounter (any subset of the measurements); values outside plausible bounds
+        are refused. 409 naming `encounter` when the encounter is closed.
+        """
         data = self.validated()
         data["encounter_id"] = data.pop("encounter")
         return self.created(commands.vitals_record(recorded_by=request.user, **data))
@@ -196,6 +258,11 @@ class LabResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Command
 
     @extend_schema(request=s.LabResultInput, responses={201: s.LabResultOutput})
     def create(self, request):
+        """Record a lab result.
+
+        A result of a listed LOINC test on an open (or recently closed) encounter, in the test's unit, flagged
+        against its reference range; critical values raise a patient alert.
+        """
         data = self.validated()
         data["encounter_id"] = data.pop("encounter")
         return self.created(commands.lab_result_record(recorded_by=request.user, **data))

@@ -131,7 +131,11 @@ class AllergyInput(serializers.Serializer):
         "at every prescription).",
     )
     category = serializers.ChoiceField(
-        choices=Allergy.Category.choices, required=False, default="", help_text="For an uncoded allergy."
+        choices=Allergy.Category.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For an uncoded allergy (blank: not said).",
     )
     reaction = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     severity = serializers.ChoiceField(choices=Allergy.Severity.choices)

@@ -24,6 +24,11 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewS
 
     @extend_schema(request=s.DrugInput, responses={201: s.DrugOutput})
     def create(self, request):
+        """Add a drug to the formulary.
+
+        Code, names, form, strength, unit, price and reorder level, with its ingredients and drug classes (used by
+        the safety checks).
+        """
         return self.created(commands.drug_create(**self.validated()))
 
     @extend_schema(
@@ -32,6 +37,11 @@ class DrugViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewS
     )
     @action(detail=False, methods=["get"])
     def stock(self, request):
+        """Stock levels of the formulary.
+
+        Each drug's quantity on hand and its reorder level; `low=true` keeps only drugs at or below it. Takes the
+        list's filters and pages.
+        """
         drugs = queries.low_stock() if request.query_params.get("low") == "true" else queries.stock_levels()
         drugs = self.filter_queryset(drugs)  # the code, form and active filters the list takes
         page = self.paginate_queryset(drugs.order_by("generic_name", "id"))
@@ -60,6 +70,11 @@ class StockBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Comman
 
     @extend_schema(request=s.ReceiveInput, responses={201: s.BatchOutput})
     def create(self, request):
+        """Receive stock.
+
+        A new batch of a drug (lot, expiry, quantity, cost), or more of a lot already on the shelf with the same
+        expiry; written to the stock ledger.
+        """
         data = self.validated()
         data["drug_id"] = data.pop("drug")
         return self.created(commands.stock_receive(received_by=request.user, **data))
@@ -67,6 +82,11 @@ class StockBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Comman
     @extend_schema(request=s.AdjustInput, responses={200: s.BatchOutput})
     @action(detail=True, methods=["post"])
     def adjust(self, request, pk=None):
+        """Adjust a batch's stock.
+
+        A correction with a reason (damaged, expired, count differs from the books); never below zero. Written to
+        the stock ledger.
+        """
         batch = commands.stock_adjust(batch_id=pk, adjusted_by=request.user, **self.validated(s.AdjustInput))
         return self.respond(batch)
 
@@ -86,6 +106,12 @@ class PrescriptionViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveMo
 
     @extend_schema(request=s.PrescriptionInput, responses={201: s.PrescriptionOutput})
     def create(self, request):
+        """Prescribe.
+
+        An order in an open encounter after the safety checks (allergies, interactions, renal rules): a block stops
+        it unless `override_reason` is given, and every finding is kept with the order. 409 naming `encounter` when
+        it is closed.
+        """
         data = self.validated()
         data["encounter_id"], data["drug_id"] = data.pop("encounter"), data.pop("drug")
         return self.created(commands.prescription_create(prescriber=request.user, **data))
@@ -93,11 +119,14 @@ class PrescriptionViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(
         request=s.PrescriptionInput,
         responses={200: s.ChecksOutput},
-        description="What the safety checks would say about this order now, without writing it (the same rules "
-        "the order itself is checked against when it is posted).",
     )
     @action(detail=False, methods=["post"])
     def check(self, request):
+        """Check an order without writing it.
+
+        What the safety checks would say about this order now (the same rules the order itself is checked against
+        when it is posted). Writes nothing.
+        """
         data = self.validated()
         encounter = queries.encounter_for_order(encounter_id=data["encounter"], drug_id=data["drug"])
         trail.read_patient("pharmacy.order-checks", encounter.patient_id)
@@ -109,11 +138,21 @@ class PrescriptionViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(request=None, responses={200: s.PrescriptionOutput})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        """Cancel a prescription.
+
+        Withdraw an order that must not be given; what was dispensed of it stays dispensed. 409 when it is no longer
+        active.
+        """
         return self.respond(commands.prescription_cancel(prescription_id=pk, cancelled_by=request.user))
 
     @extend_schema(request=s.StopInput, responses={200: s.PrescriptionOutput})
     @action(detail=True, methods=["post"])
     def stop(self, request, pk=None):
+        """Stop a medication.
+
+        The patient's course ends now: it leaves current medications and nothing more is dispensed on it. 409 when
+        its course has already ended.
+        """
         data = self.validated(s.StopInput)
         return self.respond(commands.prescription_stop(prescription_id=pk, stopped_by=request.user, **data))
 
@@ -128,6 +167,13 @@ class DispenseViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelM
 
     @extend_schema(request=s.DispenseInput, responses={201: s.DispenseOutput})
     def create(self, request):
+        """Dispense a prescription.
+
+        The safety checks again (a block needs the pharmacist's override reason), FEFO allocation from unexpired
+        batches, the stock ledger, and a charge line on the encounter's draft invoice, for the encounter's payer (a
+        new draft for that payer when there is none). 400 naming `prescription` when it does not exist; 409 naming
+        `prescription` when it is not active or you prescribed it, naming `quantity` when stock is short.
+        """
         data = self.validated()
         dispense = commands.medication_dispense(
             prescription_id=data["prescription"],

@@ -261,8 +261,9 @@ def medication_dispense(
     override_reason: str = "",
 ) -> Dispense:
     """Dispense (part of) a prescription: the safety checks again (a block needs the pharmacist's override
-    reason), FEFO allocation, stock ledger, charge capture."""
-    prescription = get_locked(Prescription, prescription_id, field="prescription")
+    reason), FEFO allocation, stock ledger, charge capture (a line on the encounter's draft invoice for the encounter's
+    payer: billing.encounter_draft_invoice)."""
+    prescription = lock_or_invalid(Prescription, prescription_id, field="prescription")
     if prescription.status not in (Prescription.Status.ACTIVE, Prescription.Status.PARTIALLY_DISPENSED):
         state = prescription.get_status_display().lower()
         raise Conflict(f"Prescription {prescription.pk} is {state}; nothing to dispense.", field="prescription")

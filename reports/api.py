@@ -8,6 +8,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from core import keys
+from core.api.schema import form_parameters
 from core.api.throttling import PerClientThrottle
 from core.audit import trail
 from reports import queries
@@ -16,7 +17,6 @@ from reports.catalog.base import CLINICAL, FINANCIAL, NAMES_REFUSED, PERFORMANCE
 from reports.filters import PerformanceFilter, valid_args
 from reports.headlines import dashboard_for
 from reports.presenters import plain
-from reports.queries.performance import REPORTS as COMPARED
 from reports.serializers import ReportAnswerSerializer
 
 
@@ -56,25 +56,35 @@ class ReportView(APIView):
         return Response(plain(answer))
 
 
+def _answer_schema(report) -> type:
+    """The report's answer as a component of its own (`{Name}Answer`): its declared shape, else the shared one."""
+    if report.answer_schema is not None:
+        return report.answer_schema
+    name = f"{report.slug.title().replace('-', '')}Answer"
+    return type(name, (ReportAnswerSerializer,), {"__doc__": f"The {report.title} report's answer."})
+
+
 def report_view(slug: str):
-    """The view of one registered report, described in the OpenAPI schema with its own filters and title."""
+    """The view of one registered report, described in the OpenAPI schema from its declaration: its title,
+    what it shows, its filters (types, enums, formats and defaults from its filter form), its answer."""
     report = REPORTS[slug]
-    fields = [OpenApiParameter(name, str, required=False) for name in report.form.base_fields]
 
     # A get of its own: extend_schema annotates the function it is given, and a shared one would give
     # every report the last report's title and the union of all their filters.
-    @extend_schema(parameters=fields, responses={200: ReportAnswerSerializer}, summary=report.title)
+    @extend_schema(parameters=form_parameters(report.form), responses={200: _answer_schema(report)})
     def get(self, request):
         return ReportView.get(self, request)
 
-    doc = f"{report.title}: same filters as the page /reports/{slug}/."
-    view = type(f"{slug.title().replace('-', '')}ReportView", (ReportView,), {"slug": slug, "get": get, "__doc__": doc})
+    get.__doc__ = (
+        f"{report.title}\n\n{report.description}\n\nThe same filters and figures as the page "
+        f"/reports/{slug}/. Invalid filters answer 400 naming each; rows that name patients need a role that "
+        "may see patients (403 otherwise)."
+    )
+    view = type(f"{slug.title().replace('-', '')}ReportView", (ReportView,), {"slug": slug, "get": get})
     return view.as_view()
 
 
 class DashboardView(APIView):
-    """GET /api/v1/reports/dashboard/ — headline numbers; one Redis read when warm."""
-
     permission_classes = [_ReportPermission]
 
     def needed_permissions(self):
@@ -82,6 +92,11 @@ class DashboardView(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request):
+        """The dashboard's headline numbers.
+
+        Today's and the month's revenue, receivables outstanding and over 90 days, open encounters, stock
+        alerts, beds and clinics: the figures your role may see, with their freshness; one Redis read when warm.
+        """
         return Response(plain(dashboard_for(request.user)))
 
 
@@ -104,17 +119,18 @@ QUEUE_VIEWERS = "scheduling.view_queueentry"
 
 
 class QueueBoardView(APIView):
-    """GET /api/v1/queue/board/?department= — the department's queue board (waiting with their waits,
-    called, in consultation), from the queue-board projection on a caught-up standby, with its freshness.
-    Names are shortened (given name and initial), as on the waiting-room screen."""
-
     permission_classes = [_QueuePermission]
 
     @extend_schema(
-        parameters=[OpenApiParameter("department", int, required=True)],
+        parameters=[OpenApiParameter("department", int, required=True, description="A department id.")],
         responses={200: dict},
     )
     def get(self, request):
+        """A department's queue board.
+
+        Waiting (with their waits), called and in consultation, from the queue-board projection on a caught-up
+        standby, with its freshness. Names are shortened (given name and initial), as on the waiting-room screen.
+        """
         department = request.query_params.get("department", "")
         if not department.isdigit() or len(department) > 12:
             return Response({"errors": {"department": ["A department id."]}}, status=status.HTTP_400_BAD_REQUEST)
@@ -122,11 +138,6 @@ class QueueBoardView(APIView):
 
 
 class PerformanceTestView(APIView):
-    """GET /api/v1/reports/performance-test/?report=ar-aging — live on the primary vs view vs Redis.
-
-    Admins only, a few runs a minute for the whole hospital, and the live aggregate stops after
-    PERFORMANCE_TEST_TIMEOUT_SECONDS (its result then says it timed out)."""
-
     permission_classes = [_ReportPermission]
     throttle_classes = [PerClientThrottle, PerformanceTestThrottle]
 
@@ -134,10 +145,16 @@ class PerformanceTestView(APIView):
         return [PERFORMANCE_TEST]
 
     @extend_schema(
-        parameters=[OpenApiParameter("report", str, enum=list(COMPARED))],
+        parameters=form_parameters(PerformanceFilter),
         responses={200: dict},
     )
     def get(self, request):
+        """Time a report three ways.
+
+        The same answer computed live on the primary, read from its view and read from Redis, with the time
+        each took. Admins only, a few runs a minute for the whole hospital; the live aggregate stops after
+        PERFORMANCE_TEST_TIMEOUT_SECONDS (its result then says it timed out).
+        """
         form = PerformanceFilter(request.query_params)
         if not form.is_valid():
             return _errors(form)

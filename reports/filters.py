@@ -34,8 +34,11 @@ def valid_args(form_class, params) -> dict | None:
 
 
 class DateRange(forms.Form):
-    start = forms.DateField(required=False)
-    end = forms.DateField(required=False)
+    # {default_days}: filled from the form's class where the help is shown (core.api.schema.form_parameters).
+    start = forms.DateField(
+        required=False, help_text="First day. Default: {default_days} days up to end; at most five years before end."
+    )
+    end = forms.DateField(required=False, help_text="Last day (included). Default: today.")
     default_days = 30
 
     def clean(self):
@@ -51,7 +54,9 @@ class DateRange(forms.Form):
 
 
 class PerformanceFilter(forms.Form):
-    report = forms.ChoiceField(choices=[(r, r) for r in COMPARED], required=False)
+    report = forms.ChoiceField(
+        choices=[(r, r) for r in COMPARED], required=False, help_text=f"The report to time. Default: {COMPARED[0]}."
+    )
 
     def query_args(self) -> dict:
         return {"report": self.cleaned_data.get("report") or COMPARED[0]}

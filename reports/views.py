@@ -24,7 +24,7 @@ from reports.headlines import dashboard_for
 def csv_response(report: Report, answer: dict, args: dict, query: str) -> StreamingHttpResponse:
     columns = report.columns(answer)
     sent = trail.exported_rows(f"reports.{report.slug}", report.csv_rows(answer, args), detail=query)
-    rows = ([row.get(c.key) for c in columns] for row in sent)
+    rows = ([c.of(row) for c in columns] for row in sent)
     return csv_download(report.slug, [c.label for c in columns], rows)
 
 

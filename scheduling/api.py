@@ -51,6 +51,11 @@ class ScheduleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandV
 
     @extend_schema(request=s.ScheduleInput, responses={201: s.ScheduleOutput})
     def create(self, request):
+        """Create a clinic schedule.
+
+        A provider's weekly clinic in a department (rules per weekday, slot length, capacity); its slots for the
+        coming weeks are generated at once.
+        """
         data = self.validated()
         data["department_id"], data["provider_id"] = data.pop("department"), data.pop("provider")
         data["rules"] = [dict(rule) for rule in data["rules"]]
@@ -58,6 +63,11 @@ class ScheduleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandV
 
     @extend_schema(request=s.ScheduleUpdate, responses={200: s.ScheduleOutput})
     def partial_update(self, request, pk=None):
+        """Change a clinic schedule.
+
+        Hours, slot length, capacity, validity, or end it (`active: false`). Future slots follow; slots with
+        bookings are kept (blocked when no longer in the schedule) until rescheduled.
+        """
         data = self.validated(s.ScheduleUpdate, partial=True)
         if "rules" in data:
             data["rules"] = [dict(rule) for rule in data["rules"]]
@@ -74,13 +84,21 @@ class ScheduleExceptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(request=s.ExceptionInput, responses={201: s.ExceptionOutput})
     def create(self, request):
+        """Add a holiday, closure or leave.
+
+        As instants or as whole local days, for a department, a provider or the whole hospital. Slots inside it go;
+        those holding bookings are blocked and listed for rescheduling.
+        """
         data = self.validated()
         data["department_id"], data["provider_id"] = data.pop("department", None), data.pop("provider", None)
         return self.created(commands.exception_add(created_by=request.user, **data))
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
-        """Withdraw the exception: its slots come back."""
+        """Withdraw a holiday, closure or leave.
+
+        The slots it took come back, and those it blocked open again; answers 204.
+        """
         commands.exception_remove(exception_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -121,6 +139,11 @@ class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewS
         ]
     )
     def list(self, request, *args, **kwargs):
+        """Find appointment slots.
+
+        Slots by department, provider and day (or a span of at most a quarter); `free=true` keeps those still open,
+        with room, not yet started.
+        """
         return super().list(request, *args, **kwargs)
 
 
@@ -145,6 +168,11 @@ class AppointmentViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveMod
 
     @extend_schema(request=s.AppointmentInput, responses={201: s.AppointmentOutput})
     def create(self, request):
+        """Book an appointment.
+
+        A patient in a slot. 409 naming `slot` when it is full, closed or already started, naming `patient` when the
+        patient already has an appointment at that time.
+        """
         data = self.validated()
         appointment = commands.appointment_book(
             patient_id=data["patient"],
@@ -159,6 +187,10 @@ class AppointmentViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(request=s.RescheduleInput, responses={200: s.AppointmentOutput})
     @action(detail=True, methods=["post"])
     def reschedule(self, request, pk=None):
+        """Move an appointment to another slot.
+
+        With a reason; the old slot is free again at once. 409 naming `slot` as for a booking.
+        """
         data = self.validated(s.RescheduleInput)
         return self.respond(
             commands.appointment_reschedule(
@@ -169,17 +201,31 @@ class AppointmentViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(request=s.AppointmentCancelInput, responses={200: s.AppointmentOutput})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        """Cancel an appointment.
+
+        With a reason (patient asked, clinic cancelled, ...): the slot is free again at once. 409 when it is no
+        longer booked.
+        """
         reason = self.validated(s.AppointmentCancelInput)["reason"]
         return self.respond(commands.appointment_cancel(appointment_id=pk, reason=reason, by=request.user))
 
     @extend_schema(request=None, responses={200: s.AppointmentOutput})
     @action(detail=True, methods=["post"], url_path="no-show")
     def no_show(self, request, pk=None):
+        """Mark an appointment a no-show.
+
+        The patient did not come (the slot has ended). 409 when the appointment has not started yet or is no longer
+        booked.
+        """
         return self.respond(commands.appointment_mark_no_show(appointment_id=pk, by=request.user))
 
     @extend_schema(request=s.NoteInput, responses={201: s.EventOutput})
     @action(detail=True, methods=["post"])
     def notes(self, request, pk=None):
+        """Add a note to an appointment.
+
+        A note in the appointment's history (who and when kept); answers 201 with the event.
+        """
         text = self.validated(s.NoteInput)["text"]
         return self.created(
             commands.appointment_add_note(appointment_id=pk, text=text, by=request.user), serializer_class=s.EventOutput
@@ -188,6 +234,11 @@ class AppointmentViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveMod
     @extend_schema(request=s.CheckInInput, responses={201: s.QueueEntryOutput})
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, pk=None):
+        """Check in for an appointment.
+
+        The patient has arrived (on the appointment's day): an encounter is started and the patient joins the
+        department's queue; answers 201 with the queue entry. 409 when already checked in or cancelled.
+        """
         priority = self.validated(s.CheckInInput).get("priority")
         entry = commands.appointment_check_in(appointment_id=pk, priority=priority, checked_in_by=request.user)
         return self.created(entry, serializer_class=s.QueueEntryOutput)
@@ -214,6 +265,11 @@ class QueueViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixi
 
     @extend_schema(request=s.WalkInInput, responses={201: s.QueueEntryOutput})
     def create(self, request):
+        """Check in a walk-in patient.
+
+        A patient without an appointment: an encounter is started and the patient joins the department's queue (for
+        the clinician chosen, else the first one free). 409 naming `patient` when they are already in a queue.
+        """
         data = self.validated()
         entry = commands.walk_in_check_in(
             patient_id=data["patient"],
@@ -228,6 +284,11 @@ class QueueViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixi
     @extend_schema(request=s.CallNextInput, responses={200: s.QueueEntryOutput})
     @action(detail=False, methods=["post"], url_path="call-next")
     def call_next(self, request):
+        """Call the next patient.
+
+        The next waiting patient of the department for you (emergencies first, then by arrival), to the room given.
+        409 naming `department` when nobody is waiting.
+        """
         data = self.validated(s.CallNextInput)
         return self.respond(
             commands.queue_call_next(department_id=data["department"], called_by=request.user, room=data["room"])
@@ -236,33 +297,58 @@ class QueueViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixi
     @extend_schema(request=s.CallInput, responses={200: s.QueueEntryOutput})
     @action(detail=True, methods=["post"])
     def call(self, request, pk=None):
+        """Call one waiting patient.
+
+        Call this patient out of turn, to the room given. 409 when the entry is not waiting.
+        """
         room = self.validated(s.CallInput)["room"]
         return self.respond(commands.queue_call(entry_id=pk, called_by=request.user, room=room))
 
     @extend_schema(request=None, responses={200: s.QueueEntryOutput})
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
+        """Start the consultation.
+
+        The wait ends here. 409 when the patient has not been called.
+        """
         return self.respond(commands.queue_start(entry_id=pk, by=request.user))
 
     @extend_schema(request=s.FinishInput, responses={200: s.QueueEntryOutput})
     @action(detail=True, methods=["post"])
     def finish(self, request, pk=None):
+        """Finish the consultation.
+
+        The consultation is over; the encounter is closed with it unless `close_encounter` is false (a patient sent
+        on for tests).
+        """
         close = self.validated(s.FinishInput)["close_encounter"]
         return self.respond(commands.queue_finish(entry_id=pk, by=request.user, close_encounter=close))
 
     @extend_schema(request=s.LeaveInput, responses={200: s.QueueEntryOutput})
     @action(detail=True, methods=["post"])
     def leave(self, request, pk=None):
+        """Record that a patient left unseen.
+
+        Out of the queue, with a note; the encounter is closed.
+        """
         note = self.validated(s.LeaveInput)["note"]
         return self.respond(commands.queue_leave(entry_id=pk, by=request.user, note=note))
 
     @extend_schema(request=None, responses={200: s.QueueEntryOutput})
     @action(detail=True, methods=["post"])
     def requeue(self, request, pk=None):
+        """Put a called patient back in the queue.
+
+        A called patient did not come: back to waiting, in their place by arrival.
+        """
         return self.respond(commands.queue_requeue(entry_id=pk, by=request.user))
 
     @extend_schema(request=s.PriorityInput, responses={200: s.QueueEntryOutput})
     @action(detail=True, methods=["post"])
     def priority(self, request, pk=None):
+        """Triage a waiting patient.
+
+        Move a waiting patient up (emergency) or back (normal).
+        """
         priority = self.validated(s.PriorityInput)["priority"]
         return self.respond(commands.queue_set_priority(entry_id=pk, priority=priority, by=request.user))

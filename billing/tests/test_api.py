@@ -119,10 +119,26 @@ def test_overpayment_is_a_400_and_paying_a_void_invoice_a_409(api_as):
     after = api.post("/api/v1/payments/", {"invoice": created["id"], "amount": "1.00", "method": "cash"}, format="json")
     assert after.status_code == 409
     assert not Payment.objects.exists()
-    assert (
-        api.post("/api/v1/payments/", {"invoice": 999999, "amount": "1", "method": "cash"}, format="json").status_code
-        == 404
-    )
+    # An invoice the body names that does not exist: a 400 on that field, like every reference in a body.
+    missing = api.post("/api/v1/payments/", {"invoice": 999999, "amount": "1", "method": "cash"}, format="json")
+    assert missing.status_code == 400
+    assert missing.json() == {"errors": {"invoice": ["Invoice 999999 does not exist."]}}
+    assert not Payment.objects.exists()
+
+
+def test_a_draft_owes_nothing_yet_and_says_so_on_the_api_and_the_pages(api_as, client):
+    api = api_as("billing_clerk")
+    body = invoice_body(PatientFactory(), PayerFactory(), [{"service": ServiceFactory(price=Decimal("70")).pk}])
+    draft = api.post("/api/v1/invoices/", body, format="json").json()
+    assert (draft["status"], draft["total"], draft["outstanding"]) == ("draft", "70.00", None)
+    assert api.get(f"/api/v1/invoices/{draft['id']}/").json()["outstanding"] is None
+    client.force_login(UserFactory(username="draft-clerk", roles=["billing_clerk"]))
+    page = client.get(f"/billing/invoices/{draft['id']}/").content.decode()
+    assert "Not owed yet" in page and "0.00" not in page.split("Outstanding", 1)[1].split("</dd>", 1)[0]
+    issued = api.post(f"/api/v1/invoices/{draft['id']}/issue/").json()
+    assert (issued["status"], issued["outstanding"]) == ("issued", "70.00")
+    voided = api.post(f"/api/v1/invoices/{draft['id']}/void/", {"reason": "Entered twice"}, format="json").json()
+    assert (voided["status"], voided["outstanding"]) == ("void", "0.00")
 
 
 def test_money_is_never_a_float(api_as):

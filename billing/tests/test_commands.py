@@ -99,6 +99,12 @@ class TestLifecycle:
         assert old.number == "INV-2025-000001"
         assert first.status == Invoice.Status.ISSUED and first.issued_at
 
+    def test_a_draft_owes_nothing_until_it_is_issued(self):
+        draft = make_invoice()
+        assert draft.total == Decimal("100.00") and draft.outstanding is None
+        issued = commands.invoice_issue(invoice_id=draft.pk)
+        assert issued.outstanding == Decimal("100.00")
+
     def test_issuing_twice_is_a_conflict(self):
         invoice = make_invoice(issue=True)
         with pytest.raises(Conflict):

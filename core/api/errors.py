@@ -1,8 +1,20 @@
-"""One error format for the whole API: {"errors": {field: [messages]}} with 400/403/404/409/503."""
+"""One error format for the whole API: {"errors": {key: [messages]}} with 400/401/403/404/409/422/429/503.
+
+The same situation looks the same on every endpoint (tests/integration/test_api_errors.py):
+- a request body names an object that does not exist: 400, {"errors": {<that field>: ["<Thing> <id> does
+  not exist."]}} (core.commands.lock_or_invalid / get_or_invalid);
+- the URL names an object that does not exist: 404, {"errors": {"detail": ["<Thing> <id> does not exist."]}}
+  (core.commands.get_locked, and DRF's get_object through this handler);
+- the action clashes with the current state: 409, {"errors": {<key>: [message]}}, the key being the body
+  field that named the object in the way (a closed `encounter` named in a vitals POST), else "detail" (the
+  URL's own object: closing a closed encounter).
+Keys other than "errors" carry structured detail beside the messages (e.g. `checks` of a blocked order).
+"""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
+from django.utils.text import capfirst
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -41,7 +53,7 @@ def exception_handler(exc, context):
     if isinstance(exc, DataError):  # e.g. a value out of a column's range: nothing was written (rolled back)
         return Response({"errors": {"non_field_errors": [BAD_VALUE_MESSAGE]}}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        exc = exceptions.NotFound(_missing(context.get("view")))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -52,6 +64,19 @@ def exception_handler(exc, context):
     else:
         response.data = {"errors": {"detail": [str(exc.detail)]}}
     return response
+
+
+def _missing(view) -> str:
+    """ "Invoice 12 does not exist." for the object a URL names, as the commands' own 404s say it."""
+    lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+    value = getattr(view, "kwargs", {}).get(lookup)
+    if value is None:
+        return "Not found."
+    try:
+        model = view.get_queryset().model
+    except Exception:  # noqa: BLE001 (a view without a queryset: the plain message)
+        return "Not found."
+    return f"{capfirst(model._meta.verbose_name)} {value} does not exist."
 
 
 def _api_or(default, request, status_code: int, message: str, **kwargs):

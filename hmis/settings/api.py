@@ -15,13 +15,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.RoleModelPermissions"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Pages",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.HmisAutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.PerClientThrottle"],
 }
+# The most items a list page holds: a larger `page_size` is clamped to it (core/api/pagination.py).
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=500)
 # Requests per API client (or signed-in user) and period; past it: 429 with Retry-After.
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
 # Invalid API keys per client address and period; past it every key from that address answers 429 unchecked.
@@ -38,6 +40,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Hospital management information system: integrators' API (v1).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies are described as JSON only (form encodings are still parsed, for the browsable API):
+    # a generated client given three encodings of one body picks the last, multipart, which cannot carry
+    # nested objects (an invoice's lines).
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     # Swagger UI assets ship with the app (drf-spectacular-sidecar): no CDN, hospitals run offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

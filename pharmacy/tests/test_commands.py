@@ -157,6 +157,50 @@ class TestDispensing:
             "issued",
         ]
 
+    def test_a_charge_goes_to_the_payer_the_encounter_was_billed_to_not_self_pay(self):
+        from billing import commands as billing
+        from billing.models import Payer
+        from tests.support.factories.billing import PayerFactory, ServiceFactory
+
+        drug = amoxicillin(unit_price=Decimal("2.00"))
+        receive(drug, "A", 100, 50)
+        encounter = EncounterFactory()
+        insurer = PayerFactory(name="Acme Health")
+        visit = billing.invoice_create(
+            patient_id=encounter.patient_id,
+            payer_id=insurer.pk,
+            encounter_id=encounter.pk,
+            lines=[{"service": ServiceFactory().pk}],
+        )
+        billing.invoice_issue(invoice_id=visit.pk)
+
+        dispense = commands.medication_dispense(prescription_id=prescribe(drug, quantity=3, encounter=encounter).pk)
+        charged = dispense.invoice_line.invoice
+        assert (charged.payer_id, charged.status, charged.total) == (insurer.pk, "draft", Decimal("6.00"))
+        assert charged.due_date == charged.posting_date + datetime.timedelta(days=insurer.payment_terms_days)
+        assert not Payer.objects.filter(name=commands.SELF_PAY).exists()
+        # The next charge joins that draft.
+        again = commands.medication_dispense(prescription_id=prescribe(drug, quantity=1, encounter=encounter).pk)
+        assert again.invoice_line.invoice_id == charged.pk
+        assert Invoice.objects.filter(encounter=encounter).count() == 2
+
+    def test_a_void_invoice_does_not_say_who_pays(self):
+        from billing import commands as billing
+        from tests.support.factories.billing import PayerFactory, ServiceFactory
+
+        drug = amoxicillin()
+        receive(drug, "A", 100, 50)
+        encounter = EncounterFactory()
+        wrong = billing.invoice_create(
+            patient_id=encounter.patient_id,
+            payer_id=PayerFactory(name="Wrong insurer").pk,
+            encounter_id=encounter.pk,
+            lines=[{"service": ServiceFactory().pk}],
+        )
+        billing.invoice_void(invoice_id=wrong.pk, reason="Wrong payer")
+        dispense = commands.medication_dispense(prescription_id=prescribe(drug, quantity=2, encounter=encounter).pk)
+        assert dispense.invoice_line.invoice.payer.name == commands.SELF_PAY
+
     def test_current_medications_are_the_dispensed_courses_still_running(self):
         from pharmacy.queries import current_medications
 

@@ -4,7 +4,9 @@ Adding a module adds the report everywhere: its page and CSV export (reports/vie
 its API route (hmis/api_urls.py), and its rows in the access matrix. See docs/how-to-add-a-report.md.
 """
 
+import dataclasses
 import importlib
+import inspect
 import pkgutil
 
 from reports.catalog.base import Report
@@ -14,7 +16,11 @@ def _discover() -> dict[str, Report]:
     found: list[Report] = []
     for module in pkgutil.iter_modules(__path__):
         if module.name != "base":
-            found.append(importlib.import_module(f"{__name__}.{module.name}").REPORT)
+            loaded = importlib.import_module(f"{__name__}.{module.name}")
+            report = loaded.REPORT
+            if not report.description and loaded.__doc__:
+                report = dataclasses.replace(report, description=inspect.cleandoc(loaded.__doc__))
+            found.append(report)
     slugs = [report.slug for report in found]
     if len(set(slugs)) != len(slugs):
         raise ValueError(f"two report modules declare the same slug: {sorted(slugs)}")

@@ -10,6 +10,7 @@ from reports import queries
 from reports.catalog.base import CLINICAL, PALETTE, Column, Report
 from reports.filters import DateRange
 from reports.queries.scheduling import GROUPS
+from reports.serializers import AppointmentsAnswer
 
 COLUMNS = [
     Column("booked", "Booked", "int"),
@@ -28,9 +29,17 @@ COLUMNS = [
 
 
 class Filter(DateRange):
-    group_by = forms.ChoiceField(choices=[(g, g.title()) for g in GROUPS], required=False)
-    department = forms.ModelChoiceField(queryset=None, required=False, empty_label="All departments")
-    provider = forms.ModelChoiceField(queryset=None, required=False, empty_label="All providers")
+    group_by = forms.ChoiceField(
+        choices=[(g, g.title()) for g in GROUPS],
+        required=False,
+        help_text="One row per department, provider or day. Default: department.",
+    )
+    department = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All departments", help_text="Only this department."
+    )
+    provider = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All providers", help_text="Only this provider's clinics."
+    )
 
     def __init__(self, *args, **kwargs):
         from clinical.queries import departments
@@ -114,4 +123,5 @@ REPORT = Report(
     charts=charts,
     link=link,
     totals_row=("name",),
+    answer_schema=AppointmentsAnswer,
 )

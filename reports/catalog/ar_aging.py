@@ -7,22 +7,35 @@ from django.utils import timezone
 
 from reports import queries
 from reports.catalog.base import FINANCIAL, MONEY, Column, Report
-from reports.projections.ar_aging import DEFAULT_RANGES, bucket_label
+from reports.projections.ar_aging import DEFAULT_RANGES
 from reports.queries.ar import ar_aging_rows
+from reports.serializers import ArAgingAnswer
 
 # Greens to black: the older the money, the darker its bar.
 BUCKET_COLOURS = ["#2e8540", "#8bc34a", "#e6a700", "#fd7e14", "#d9534f", "#8b0000", "#4a0000", "#240000", "#000000"]
 
 
 class Filter(forms.Form):
-    as_of = forms.DateField(required=False, help_text="Default: today.")
-    basis = forms.ChoiceField(choices=[("due_date", "Due date"), ("posting_date", "Posting date")], required=False)
-    ranges = forms.CharField(required=False, help_text="Bucket upper bounds in days, e.g. 30,60,90,120.")
-    group_by = forms.ChoiceField(
-        choices=[("payer", "Payer"), ("patient", "Patient"), ("invoice", "Invoice")], required=False
+    as_of = forms.DateField(required=False, help_text="The day balances are aged at. Default: today.")
+    basis = forms.ChoiceField(
+        choices=[("due_date", "Due date"), ("posting_date", "Posting date")],
+        required=False,
+        help_text="Age counted from each invoice's due date or its posting date. Default: due_date.",
     )
-    payer = forms.IntegerField(required=False, min_value=1)
-    patient = forms.IntegerField(required=False, min_value=1)
+    ranges = forms.CharField(
+        required=False,
+        help_text="The buckets' upper bounds in days, 1 to 8 increasing whole numbers separated by commas. "
+        "Default: 30,60,90,120 (buckets Not due, 0-30, 31-60, 61-90, 91-120, 121+).",
+    )
+    ranges.pattern = r"^\d{1,5}(,\d{1,5}){0,7}$"  # the shape only; clean_ranges checks the order
+    group_by = forms.ChoiceField(
+        choices=[("payer", "Payer"), ("patient", "Patient"), ("invoice", "Invoice")],
+        required=False,
+        help_text="One row per payer, patient or invoice. Default: payer. By patient or invoice, or for one "
+        "patient, the rows name patients: your role must let you see patients.",
+    )
+    payer = forms.IntegerField(required=False, min_value=1, help_text="Only this payer's invoices (a payer id).")
+    patient = forms.IntegerField(required=False, min_value=1, help_text="Only this patient's invoices (a patient id).")
 
     def clean_ranges(self):
         text = (self.cleaned_data.get("ranges") or "").strip()
@@ -68,9 +81,15 @@ KEYS = {
 }
 
 
+def _bucket_amount(position: int):
+    return lambda row: row["buckets"][position]["amount"]
+
+
 def columns(answer: dict) -> list[Column]:
     money = [Column(m, m.title(), MONEY) for m in ("invoiced", "paid", "credited", "outstanding")]
-    buckets = [Column(b, bucket_label(b), MONEY) for b in answer["buckets"]]
+    buckets = [
+        Column(f"bucket_{i}", b["label"], MONEY, value=_bucket_amount(i)) for i, b in enumerate(answer["buckets"])
+    ]
     return [*KEYS[answer["group_by"]], Column("invoices", "Invoices", "int"), *money, *buckets]
 
 
@@ -88,7 +107,11 @@ def charts(answer: dict) -> list[dict]:
             "stacked": True,
             "labels": [_label(r) for r in shown],
             "datasets": [
-                {"label": bucket_label(b), "data": [float(r[b]) for r in shown], "color": BUCKET_COLOURS[i]}
+                {
+                    "label": b["label"],
+                    "data": [float(r["buckets"][i]["amount"]) for r in shown],
+                    "color": BUCKET_COLOURS[i],
+                }
                 for i, b in enumerate(answer["buckets"])
             ],
         }
@@ -124,4 +147,5 @@ REPORT = Report(
     stream_rows=ar_aging_rows,  # by invoice, a year's export has hundreds of thousands of rows
     link=drill_down,
     names_patients=names_patients,
+    answer_schema=ArAgingAnswer,
 )

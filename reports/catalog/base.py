@@ -35,6 +35,12 @@ class Column:
     key: str
     label: str
     kind: str = "text"
+    # Where a row holds the value when it is not row[key] (e.g. an AR bucket's amount in its list).
+    value: Callable[[dict], object] | None = None
+
+    def of(self, row: dict):
+        """This column's value in a row (or the totals): the page's cell, the CSV's field."""
+        return self.value(row) if self.value is not None else row.get(self.key)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,10 @@ class Report:
     details_template: str | None = None  # a template part shown below the table
     # Whether an answer names patients, given its filters (query arguments or a drill-down's filters).
     names_patients: Callable[[dict], bool] | None = None
+    # The answer's shape for the OpenAPI schema (a DRF serializer class); None: the shape all answers share.
+    answer_schema: type | None = None
+    # What the report shows, for the API's description: the module's docstring unless given.
+    description: str = ""
 
     def permissions(self, filters: dict) -> tuple[str, ...]:
         """What a user needs for the answer to these filters: the report's permission, and PATIENT_NAMES

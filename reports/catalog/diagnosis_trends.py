@@ -6,6 +6,7 @@ from reports import queries
 from reports.catalog.base import CLINICAL, PALETTE, Column, Report
 from reports.filters import DateRange
 from reports.queries.diagnoses import PERIODS
+from reports.serializers import DiagnosisTrendsAnswer
 
 COLUMNS = [
     Column("code", "Code"),
@@ -17,9 +18,15 @@ COLUMNS = [
 
 
 class Filter(DateRange):
-    period = forms.ChoiceField(choices=[(p, p.title()) for p in PERIODS], required=False)
-    department = forms.IntegerField(required=False, min_value=1)
-    top = forms.IntegerField(required=False, min_value=1, max_value=50)
+    period = forms.ChoiceField(
+        choices=[(p, p.title()) for p in PERIODS],
+        required=False,
+        help_text="Counts per month or quarter. Default: month.",
+    )
+    department = forms.IntegerField(required=False, min_value=1, help_text="Only this department (a department id).")
+    top = forms.IntegerField(
+        required=False, min_value=1, max_value=50, help_text="How many leading codes. Default: 10."
+    )
     default_days = 365
 
     def query_args(self) -> dict:
@@ -67,4 +74,5 @@ REPORT = Report(
     query=queries.diagnosis_trends,
     columns=columns,
     charts=charts,
+    answer_schema=DiagnosisTrendsAnswer,
 )

@@ -10,14 +10,19 @@ from reports.filters import DateRange
 from reports.projections.base import rows
 from reports.projections.ward_census import DAILY
 from reports.queries.common import from_view
+from reports.serializers import InpatientCensusAnswer
 
 GROUPINGS = ("ward", "day")
 MEASURES = ("census", "beds", "admissions", "discharges", "discharged_stay_days", "transfers_in", "transfers_out")
 
 
 class Filter(DateRange):
-    ward = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    group_by = forms.ChoiceField(choices=[("ward", "Ward"), ("day", "Day")], required=False)
+    ward = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, help_text="Only this ward.")
+    group_by = forms.ChoiceField(
+        choices=[("ward", "Ward"), ("day", "Day")],
+        required=False,
+        help_text="One row per ward or per day. Default: ward.",
+    )
 
     def __init__(self, *args, **kwargs):
         from inpatient.queries import wards
@@ -153,4 +158,5 @@ REPORT = Report(
     charts=charts,
     totals_row=("ward_name", "day"),
     link=link,
+    answer_schema=InpatientCensusAnswer,
 )

@@ -4,6 +4,7 @@ from django import forms
 
 from reports import queries
 from reports.catalog.base import CLINICAL, MONEY, PALETTE, Column, Report
+from reports.serializers import PharmacyStockAnswer
 
 COLUMNS = [
     Column("code", "Code"),
@@ -19,15 +20,17 @@ COLUMNS = [
 # "later": past 90 days, there only when the filter asks for more than 90.
 WINDOWS = {
     "expired": "Expired (on shelf)",
-    "30": "0-30 days",
-    "60": "31-60 days",
-    "90": "61-90 days",
+    "within_30": "0-30 days",
+    "within_60": "31-60 days",
+    "within_90": "61-90 days",
     "later": "91+ days",
 }
 
 
 class Filter(forms.Form):
-    within_days = forms.IntegerField(required=False, min_value=1, max_value=365)
+    within_days = forms.IntegerField(
+        required=False, min_value=1, max_value=365, help_text="Batches expiring within this many days. Default: 90."
+    )
 
     def query_args(self) -> dict:
         return {"within_days": self.cleaned_data.get("within_days") or 90}
@@ -67,4 +70,5 @@ REPORT = Report(
     charts=charts,
     row_class=row_class,
     details_template="reports/parts/pharmacy_stock_batches.html",  # the batches expiring soon
+    answer_schema=PharmacyStockAnswer,
 )

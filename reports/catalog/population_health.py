@@ -6,6 +6,7 @@ from reports import queries
 from reports.catalog.base import CLINICAL, PALETTE, Column, Report
 from reports.filters import DateRange
 from reports.queries.population import GROUPINGS
+from reports.serializers import PopulationHealthAnswer
 
 MEASURES = [
     Column("patients", "Under care", "int"),
@@ -29,10 +30,11 @@ CHARTED_RATES = (
 
 
 class Filter(DateRange):
-    department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, help_text="Only this department.")
     group_by = forms.ChoiceField(
         choices=[(g, label) for g, label in zip(GROUPINGS, ("Month", "Month and department"), strict=True)],
         required=False,
+        help_text="One row per month, or per month and department. Default: month.",
     )
     default_days = 365
 
@@ -88,4 +90,5 @@ REPORT = Report(
     query=queries.population_health,
     columns=columns,
     charts=charts,
+    answer_schema=PopulationHealthAnswer,
 )

@@ -6,11 +6,20 @@ from reports import queries
 from reports.catalog.base import FINANCIAL, MONEY, PALETTE, Column, Report
 from reports.filters import DateRange
 from reports.queries.revenue import DIMENSIONS, GRAINS, METRICS
+from reports.serializers import RevenueAnswer
 
 
 class Filter(DateRange):
-    grain = forms.ChoiceField(choices=[(g, g.title()) for g in GRAINS], required=False)
-    dimension = forms.ChoiceField(choices=[(d, d.title()) for d in DIMENSIONS], required=False)
+    grain = forms.ChoiceField(
+        choices=[(g, g.title()) for g in GRAINS],
+        required=False,
+        help_text="One period per day, week or month. Default: month.",
+    )
+    dimension = forms.ChoiceField(
+        choices=[(d, d.title()) for d in DIMENSIONS],
+        required=False,
+        help_text="Broken down by department, service or payer. Default: department.",
+    )
     default_days = 90
 
     def query_args(self) -> dict:
@@ -61,4 +70,5 @@ REPORT = Report(
     charts=charts,
     totals_row=("name",),
     summary_template="reports/parts/revenue_compared.html",  # the change from the previous period
+    answer_schema=RevenueAnswer,
 )

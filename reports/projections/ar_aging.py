@@ -164,9 +164,17 @@ def bucket_names(ranges=DEFAULT_RANGES) -> list[str]:
     return [*names, f"{ranges[-1] + 1}_plus"]
 
 
-def bucket_label(name: str) -> str:
-    """'not_due' -> 'Not due', '31_60' -> '31-60', '121_plus' -> '121+'."""
-    return "Not due" if name == "not_due" else name.replace("_plus", "+").replace("_", "-")
+def buckets(ranges=DEFAULT_RANGES) -> list[dict]:
+    """The buckets as answers describe them, in order: {label, from_days, to_days}, ages in days (negative:
+    not due yet); a bound is None where the bucket is open. The same list for any ranges, only longer or
+    shorter: clients read a bucket's bounds, never a key made of them."""
+    edges = [0, *ranges]
+    found = [{"label": "Not due", "from_days": None, "to_days": -1}]
+    for i, (low, high) in enumerate(itertools.pairwise(edges)):
+        low = low + (1 if i else 0)
+        found.append({"label": f"{low}-{high}", "from_days": low, "to_days": high})
+    found.append({"label": f"{ranges[-1] + 1}+", "from_days": ranges[-1] + 1, "to_days": None})
+    return found
 
 
 def _bucket_columns(ranges) -> list[str]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from core.routing.router import read_alias
 from reports.engine import store
-from reports.projections.ar_aging import ENTRIES, aging_sql, bucket_names, open_aging_sql
+from reports.projections.ar_aging import ENTRIES, aging_sql, open_aging_sql
 from reports.projections.base import cents, rows
 from reports.projections.diagnosis_trends import MONTHLY, month_top_sql
 from reports.projections.revenue import DAILY, months_by_department, year_ago
@@ -61,7 +61,7 @@ def _diagnoses(live: bool, alias: str) -> dict:
 
 
 def _ar_redis() -> dict:
-    summary = _ar_from_summary(store.read_hash("ar_aging", "summary"), "payer", bucket_names())
+    summary = _ar_from_summary(store.read_hash("ar_aging", "summary"), "payer")
     return {str(r["payer_id"]): cents(r["outstanding"]) for r in summary["rows"]}
 
 

@@ -31,7 +31,9 @@ def pharmacy_stock(*, within_days: int = 90) -> dict:
         for batch in batches:
             days_left = (batch["expiry_date"] - today).days
             batch["days_left"] = days_left
-            batch["window"] = "expired" if days_left < 0 else next((f"{w}" for w in WINDOWS if days_left <= w), "later")
+            # A name, not a number: a generated client turns the values into an enum's members.
+            within = next((f"within_{w}" for w in WINDOWS if days_left <= w), "later")
+            batch["window"] = "expired" if days_left < 0 else within
             batch["value"] = Decimal(batch["value"]).quantize(Decimal("0.01"))
         for drug in drugs:
             drug["stock_value"] = Decimal(drug["stock_value"]).quantize(Decimal("0.01"))

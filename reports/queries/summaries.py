@@ -135,7 +135,6 @@ def _dashboard_from_views() -> dict:
 
     midnight = from_view("ward_census", last_census)
     clinics = from_view(("appointments", "queue_board"), _clinics_from_views)
-    over_90 = [name for name in ar["buckets"] if name.startswith(("91_", "121_"))]
     refreshed_at, fresh_as_of = combined((ar, revenue, stock, top, open_encounters, bed_totals, midnight, clinics))
     return {
         "source": "materialized_view",
@@ -144,7 +143,9 @@ def _dashboard_from_views() -> dict:
         "today_collected": revenue["today"]["collected"],
         "month_invoiced": revenue["month"]["invoiced"],
         "ar_outstanding": ar["totals"]["outstanding"],
-        "ar_over_90": sum((ar["totals"][b] for b in over_90), Decimal("0.00")),
+        "ar_over_90": sum(
+            (b["amount"] for b in ar["totals"]["buckets"] if (b["from_days"] or 0) > 90), Decimal("0.00")
+        ),
         "open_encounters": open_encounters["open_encounters"],
         "low_stock": stock["totals"]["low_stock"],
         "expiring_30": stock["totals"]["expiring_30"],

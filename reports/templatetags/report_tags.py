@@ -15,6 +15,12 @@ def get_item(mapping, key):
 
 
 @register.filter
+def value_in(column, row):
+    """{{ column|value_in:row }}: the column's value in a row or the totals (reports.catalog.base.Column.of)."""
+    return column.of(row) if hasattr(row, "get") else None
+
+
+@register.filter
 def cell(value):
     """A table cell: ISO dates (as typed in the filters), money as is, yes/no, empty for none."""
     if value is None:

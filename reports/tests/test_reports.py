@@ -125,9 +125,12 @@ def test_ar_aging_page_api_and_csv_agree(viewer, hospital):
     table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert [r["Payer"] for r in table] == [r["payer_name"] for r in api["rows"]] + ["TOTAL"]
     assert [r["Outstanding"] for r in table] == [r["outstanding"] for r in api["rows"]] + ["155.00"]
+    labels = ["Not due", "0-30", "31-60", "61-90", "91-120", "121+"]
+    assert [b["label"] for b in api["buckets"]] == labels
     for row in table:
-        buckets = sum(Decimal(row[b]) for b in ("Not due", "0-30", "31-60", "61-90", "91-120", "121+"))
-        assert buckets == Decimal(row["Outstanding"])
+        assert sum(Decimal(row[b]) for b in labels) == Decimal(row["Outstanding"])
+    for row, shown in zip(api["rows"], table, strict=False):  # the API's bucket amounts are the CSV's columns
+        assert [b["amount"] for b in row["buckets"]] == [shown[label] for label in labels]
 
 
 @on_stack
@@ -271,3 +274,33 @@ def test_the_dashboard_api_shows_each_role_only_its_numbers(client, hospital):
     financial_only = client.get("/api/v1/reports/dashboard/").json()
     assert financial_only["ar_outstanding"] == "155.00"
     assert not {"low_stock", "top_diagnoses", "open_encounters"} & set(financial_only)
+
+
+@on_stack
+def test_report_answers_match_the_schema_a_client_is_generated_from(client, hospital):
+    from tests.support.openapi import schema, validate
+
+    sign_in(client, UserFactory(username="schema-clerk", roles=["billing_clerk", "clinician", "pharmacist"]))
+    asked = {
+        "ar-aging": [
+            {},
+            {"group_by": "patient"},
+            {"group_by": "invoice", "ranges": "15,45"},
+            {"basis": "posting_date"},
+        ],
+        "revenue": [{"start": (TODAY - 120 * DAY).isoformat()}, {"grain": "day", "dimension": "payer"}],
+    }
+    paths = schema()["paths"]
+    for slug in REPORTS:
+        ref = paths[f"/api/v1/reports/{slug}/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        for params in asked.get(slug, [{}]):
+            answer = client.get(f"/api/v1/reports/{slug}/", params)
+            assert answer.status_code == 200, (slug, answer.content[:300])
+            body = answer.json()
+            validate(body, ref["$ref"].rsplit("/", 1)[1])
+            if slug in asked:
+                assert body["rows"], (slug, params)  # the typed rows were there to check
+    aging = client.get("/api/v1/reports/ar-aging/", {"group_by": "invoice", "ranges": "15,45"}).json()
+    assert [b["label"] for b in aging["buckets"]] == ["Not due", "0-15", "16-45", "46+"]
+    for row in aging["rows"]:
+        assert sum(Decimal(b["amount"]) for b in row["buckets"]) == Decimal(row["outstanding"])

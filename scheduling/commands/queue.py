@@ -102,15 +102,14 @@ def appointment_check_in(
     """The patient has arrived for their appointment (on its day): encounter + queue entry. A patient the
     task marked a no-show who turns up late the same day is checked in all the same."""
     now = now or timezone.now()
-    appointment = get_locked(Appointment, appointment_id, field="appointment")
+    appointment = get_locked(Appointment, appointment_id)
     if appointment.status == Appointment.Status.CHECKED_IN:
-        raise Conflict(f"Appointment {appointment.pk} is already checked in.", field="appointment")
+        raise Conflict(f"Appointment {appointment.pk} is already checked in.")
     if appointment.status == Appointment.Status.CANCELLED:
         raise Conflict(f"Appointment {appointment.pk} was cancelled; book again or check in as a walk-in.")
     if appointment.day != local_day(now):
         raise Conflict(
-            f"Appointment {appointment.pk} is on {appointment.day:%Y-%m-%d}; check in on the day, or as a walk-in.",
-            field="appointment",
+            f"Appointment {appointment.pk} is on {appointment.day:%Y-%m-%d}; check in on the day, or as a walk-in."
         )
     patient = appointment.patient
     _already_queued(patient)
