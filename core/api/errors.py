@@ -69,8 +69,10 @@ def exception_handler(exc, context):
 def _missing(view) -> str:
     """ "Invoice 12 does not exist." for the object a URL names, as the commands' own 404s say it."""
     lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
-    value = getattr(view, "kwargs", {}).get(lookup)
-    if value is None:
+    kwargs = getattr(view, "kwargs", {})
+    value = kwargs.get(lookup)
+    # "/patients/0.5/" reaches the view as pk 0 with a format suffix "5": not an id anyone wrote.
+    if value is None or kwargs.get("format"):
         return "Not found."
     try:
         model = view.get_queryset().model
