@@ -16,6 +16,7 @@ from fhir_api.resources.base import (
     compact,
     date_param,
     day,
+    fixed_token,
     instant,
     patient_param,
     practitioner,
@@ -53,19 +54,6 @@ def _statement_code(queryset, values, modifier, context):
     return queryset.filter(kind__in=kinds)
 
 
-def _fixed(value: str, name: str, choices: tuple[str, ...]) -> Param:
-    """A token every resource of the source has the same value of."""
-
-    def apply(queryset, values, modifier, context):
-        wanted = {search.token(v).code for v in values}
-        unknown = wanted - set(choices)
-        if unknown:
-            raise search.SearchError(name, f"Unknown {name} {unknown.pop()!r}: use one of {', '.join(choices)}.")
-        return queryset if (value in wanted) != (modifier == "not") else queryset.none()
-
-    return Param("token", apply, " | ".join(choices) + ".")
-
-
 VERIFICATIONS = ("unconfirmed", "confirmed", "refuted", "entered-in-error")
 
 
@@ -76,7 +64,7 @@ class Allergies(Source):
         "patient": patient_param("patient_id"),
         "code": Param("token", _allergy_code, f"{codes.ALLERGEN}|class:penicillins, or an ATC code."),
         "category": choice_param("category", "category", CATEGORIES, "medication | food | environment."),
-        "clinical-status": _fixed("active", "clinical-status", ("active", "inactive", "resolved")),
+        "clinical-status": fixed_token("active", "clinical-status", ("active", "inactive", "resolved")),
         "verification-status": choice_param(
             "verification-status",
             "verification",
@@ -142,7 +130,7 @@ class Statements(Source):
             {"active": True, "inactive": False},
             "active (current) | inactive (withdrawn).",
         ),
-        "verification-status": _fixed("confirmed", "verification-status", VERIFICATIONS),
+        "verification-status": fixed_token("confirmed", "verification-status", VERIFICATIONS),
         "date": date_param("date", "stated_at", "When it was stated, with prefixes."),
     }
     includes = {"patient": "Patient"}

@@ -267,6 +267,20 @@ def choice_param(name: str, lookup: str, mapping: dict[str, str], doc: str, syst
     return Param("token", apply, doc)
 
 
+def fixed_token(value: str, name: str, choices: tuple[str, ...], doc: str = "") -> Param:
+    """A token every resource of the source has the same value of (a category, a status): the source's
+    rows all match, or none do."""
+
+    def apply(queryset, values, modifier, context):
+        wanted = {search.token(v).code for v in values}
+        unknown = wanted - set(choices)
+        if unknown:
+            raise SearchError(name, f"Unknown {name} {unknown.pop()!r}: use one of {', '.join(choices)}.")
+        return queryset if (value in wanted) != (modifier == "not") else queryset.none()
+
+    return Param("token", apply, doc or " | ".join(choices) + ".")
+
+
 def fixed_time(value: dt.datetime):
     """`updated_expression` of reference data that keeps no change time."""
     return Value(value, output_field=DateTimeField())

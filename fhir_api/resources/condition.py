@@ -14,6 +14,7 @@ from fhir_api.resources.base import (
     date_param,
     day,
     encounter_param,
+    fixed_token,
     instant,
     nothing,
     patient_param,
@@ -35,17 +36,6 @@ def _code(queryset, values, modifier, context):
             continue
         combined |= Q(code_id__isnull=False) if found.code is None else Q(code_id=found.code.upper())
     return queryset.filter(combined) if combined else queryset.none()
-
-
-def _category(mine: str) -> Param:
-    def apply(queryset, values, modifier, context):
-        wanted = {search.token(v).code for v in values}
-        unknown = wanted - set(CATEGORY_DISPLAY)
-        if unknown:
-            raise SearchError("category", f"Unknown category {unknown.pop()!r}: {PROBLEM} or {DIAGNOSIS}.")
-        return queryset if (mine in wanted) != (modifier == "not") else queryset.none()
-
-    return Param("token", apply, f"{PROBLEM} | {DIAGNOSIS}.")
 
 
 def _clinical_status(resolved_q: Q) -> Param:
@@ -74,7 +64,7 @@ class Problems(Source):
         "patient": patient_param("patient_id"),
         "subject": patient_param("patient_id"),
         "code": CODE,
-        "category": _category(PROBLEM),
+        "category": fixed_token(PROBLEM, "category", (PROBLEM, DIAGNOSIS)),
         "clinical-status": _clinical_status(Q(status="resolved")),
         "onset-date": date_param("onset-date", "onset", "Onset, with prefixes.", date_only=True),
         "recorded-date": date_param("recorded-date", "recorded_at", "When it was recorded, with prefixes."),
@@ -118,7 +108,7 @@ class Diagnoses(Source):
         "subject": patient_param("encounter__patient_id"),
         "encounter": encounter_param("encounter_id"),
         "code": CODE,
-        "category": _category(DIAGNOSIS),
+        "category": fixed_token(DIAGNOSIS, "category", (PROBLEM, DIAGNOSIS)),
         "clinical-status": _clinical_status(Q(resolved_at__isnull=False)),
         "recorded-date": date_param("recorded-date", "recorded_at", "When it was recorded, with prefixes."),
         "onset-date": date_param("onset-date", "recorded_at", "Diagnoses: when they were made.", date_only=True),

@@ -16,6 +16,7 @@ from fhir_api.resources.base import (
     compact,
     date_param,
     encounter_param,
+    fixed_token,
     instant,
     patient_param,
     practitioner,
@@ -56,17 +57,6 @@ SIGN_BY_CODE = {s.loinc: s for s in SIGNS}
 BP_COMPONENTS = (("systolic", "8480-6", "Systolic blood pressure"), ("diastolic", "8462-4", "Diastolic blood pressure"))
 SPO2_PULSE_OXIMETRY = ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry")
 VITAL_SIGNS_PROFILE = "http://hl7.org/fhir/StructureDefinition/vitalsigns"
-
-
-def _category(mine: str) -> Param:
-    def apply(queryset, values, modifier, context):
-        wanted = {search.token(v).code for v in values}
-        unknown = wanted - set(CATEGORIES)
-        if unknown:
-            raise SearchError("category", f"Unknown category {unknown.pop()!r}: {LABORATORY} or {VITAL_SIGNS}.")
-        return queryset if (mine in wanted) != (modifier == "not") else queryset.none()
-
-    return Param("token", apply, f"{LABORATORY} | {VITAL_SIGNS}.")
 
 
 def _loinc_codes(values: list[str]) -> list[str]:
@@ -129,7 +119,7 @@ class LabResults(Source):
         "patient": patient_param("patient_id"),
         "subject": patient_param("patient_id"),
         "encounter": encounter_param("encounter_id"),
-        "category": _category(LABORATORY),
+        "category": fixed_token(LABORATORY, "category", tuple(CATEGORIES)),
         "code": Param("token", _lab_code, f"LOINC: {codes.LOINC}|4548-4 or 4548-4."),
         "date": date_param("date", "resulted_at", "When the result was reported, with prefixes."),
         "status": Param("token", lambda q, values, m, c: q if "final" in values else q.none(), "final."),
@@ -185,7 +175,7 @@ class VitalSigns(Source):
         "patient": patient_param("encounter__patient_id"),
         "subject": patient_param("encounter__patient_id"),
         "encounter": encounter_param("encounter_id"),
-        "category": _category(VITAL_SIGNS),
+        "category": fixed_token(VITAL_SIGNS, "category", tuple(CATEGORIES)),
         "code": Param("token", _vital_code, f"LOINC: {codes.LOINC}|8867-4 (heart rate), 85354-9 (blood pressure)…"),
         "date": date_param("date", "recorded_at", "When the measurement was taken, with prefixes."),
         "status": Param("token", lambda q, values, m, c: q if "final" in values else q.none(), "final."),
