@@ -1,17 +1,46 @@
-"""The chart's API: a patient's summary (the chart's read model) and their clinical alerts."""
+"""The chart's API: the patient resource with its search over the patient view, a patient's summary (the
+patient view's row) and their clinical alerts."""
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from chart.queries import patient_summary
-from chart.serializers import SummaryOutput
+from chart.serializers import PatientListOutput, PatientSearchParams, SummaryOutput
 from clinical import queries as clinical
+from clinical.api import PatientViewSet as ClinicalPatientViewSet
 from core.api.views import CommandViewSet
 from core.audit import trail
 from reports.presenters import plain
 from reports.queries import patient_alerts
+from reports.queries.patients import patient_search, patient_summary
+
+
+class PatientViewSet(ClinicalPatientViewSet):
+    """The patient resource (clinical's: register, read, correct), listed and searched from the patient view."""
+
+    @extend_schema(parameters=[PatientSearchParams], responses={200: PatientListOutput(many=True)})
+    def list(self, request, *args, **kwargs):
+        """Search patients.
+
+        The way front desks search: `q` holds names in any order or "Family, Given" (accents and case
+        ignored; starts of words; misspellings when nothing else matches), an MRN or its start, a phone
+        number, or a birth date in the usual formats; `postal_code` (or its start), `min_age`/`max_age`,
+        `sex`, and `condition` (an active problem; clinical staff only) narrow it. Best matches first. Read
+        from the patient view on a caught-up standby. Each patient shown is recorded in the audit trail.
+        """
+        params = PatientSearchParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        criteria = {k: v for k, v in params.validated_data.items() if v not in ("", None)}
+        if criteria.get("condition") and not request.user.has_perm("clinical.view_diagnosis"):
+            raise PermissionDenied("Searching by condition needs permission to see diagnoses.")
+        page = self.paginate_queryset(patient_search(**criteria))
+        trail.read_rows("clinical.patient", [{"patient_id": row["id"]} for row in page])
+        return self.get_paginated_response(PatientListOutput(page, many=True).data)
+
+    def paginate_queryset(self, queryset):  # the search's rows, audited by list itself
+        return self.paginator.paginate_queryset(queryset, self.request, view=self)
 
 
 class PatientChartViewSet(CommandViewSet):
@@ -30,15 +59,16 @@ class PatientChartViewSet(CommandViewSet):
     def summary(self, request, pk=None):
         """A patient's summary.
 
-        The chart's read model: demographics, the problem list, allergies and what is known about them,
-        current medications, the last encounters, the open balance and upcoming appointments. Clinical staff
-        only; audited per patient.
+        The patient view's row: demographics with age, the problem list, allergies and what is known about
+        them, current medications, the last vitals and encounters, upcoming appointments, the open balance,
+        alert counts and `last_updated`, with `sync_status` (in_sync, syncing, out_of_sync) and freshness.
+        Clinical staff only; audited per patient.
         """
-        summary = patient_summary(patient_id=self.kwargs["pk"]) if pk.isdigit() else None
+        summary = patient_summary(patient_id=int(pk)) if pk.isdigit() else None
         if summary is None:
             raise Http404
-        trail.read_one(summary["patient"])
-        return self.respond(summary, serializer_class=SummaryOutput)
+        trail.read_patient("clinical.patient", summary["patient"]["id"])
+        return Response(SummaryOutput(summary).data)
 
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])

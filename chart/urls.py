@@ -5,6 +5,8 @@ from chart import views
 app_name = "chart"
 
 urlpatterns = [
+    path("", views.search, name="search"),
+    path("<int:patient_id>/details/", views.edit_details, name="edit_details"),
     path("<int:patient_id>/", views.chart, name="chart"),
     path("<int:patient_id>/encounters/", views.start_encounter, name="start_encounter"),
     path("<int:patient_id>/allergies/", views.record_allergy, name="record_allergy"),

@@ -22,6 +22,8 @@ from clinical.forms import (
     DiagnosisForm,
     EncounterForm,
     LabResultForm,
+    PatientDetailsForm,
+    PatientSearchForm,
     ResolveConditionForm,
     VitalsForm,
 )
@@ -35,6 +37,8 @@ from pharmacy import safety
 from pharmacy.forms import PrescriptionForm, StopForm
 from reports.engine import freshness
 from reports.queries import patient_alerts
+from reports.queries.patients import patient_search
+from reports.queries.patients import patient_summary as patient_card
 
 RECENT_LAB_RESULTS = 20
 PROBLEM = "problem"  # the problem-list form's prefix: its fields (code, onset) share names with others on the page
@@ -64,6 +68,7 @@ def _chart(request, patient_id: int, *, bound=None, status=200, review=None):
         forms[name] = form
     context = {
         "summary": summary,
+        "card": patient_card(patient_id=patient_id),  # the banner: the patient view's row
         "patient": summary["patient"],
         "open_encounters": open_encounters,
         "forms": forms,
@@ -82,6 +87,50 @@ def _chart(request, patient_id: int, *, bound=None, status=200, review=None):
     response = render(request, "chart/chart.html", context, status=status)
     response.patient = summary["patient"]
     return response
+
+
+SEARCH_PAGE = 50
+
+
+@login_required
+@permission_required("clinical.view_patient", raise_exception=True)
+def search(request):
+    """Find a patient (the front desk's page): the patient view's search, as the API's, live as one types."""
+    form = PatientSearchForm(request.GET or None, clinical=request.user.has_perm("clinical.view_diagnosis"))
+    patients, total = [], 0
+    if form.is_bound and form.is_valid() and form.criteria():
+        results = patient_search(**form.criteria())
+        patients = results[:SEARCH_PAGE]
+        total = results.count() if len(patients) == SEARCH_PAGE else len(patients)
+        trail.read_rows("clinical.patient", [{"patient_id": p["id"]} for p in patients])
+    template = "chart/_results.html" if request.GET.get("partial") else "chart/search.html"
+    context = {"form": form, "q": request.GET.get("q", ""), "patients": patients, "total": total}
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+@login_required
+@permission_required("clinical.change_patient", raise_exception=True)
+def edit_details(request, patient_id: int):
+    """Correct a patient's demographics (address, primary care provider, language...) through the command;
+    the audit trail keeps each change."""
+    patient = clinical.patients().filter(pk=patient_id).first()
+    if patient is None:
+        raise Http404
+    form = PatientDetailsForm(request.POST or None, patient=patient)
+    if request.method == "POST":
+        if form.is_valid() and not form.changes():
+            return redirect("chart:chart", patient_id)
+        done = form.is_valid() and run(
+            request,
+            form,
+            lambda **_: commands.patient_update(patient_id=patient_id, **form.changes()),
+            success="Details saved.",
+            redirect_to=reverse("chart:chart", args=[patient_id]),
+        )
+        if done:
+            return done
+    trail.read_one(patient)
+    return render(request, "chart/details.html", {"form": form, "patient": patient}, status=400 if form.errors else 200)
 
 
 @login_required

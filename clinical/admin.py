@@ -17,7 +17,28 @@ from clinical.models import (
 )
 from core.admin import AddOnlyInline, CommandAdmin, ReadOnlyAdmin, changed, command_action
 
-REGISTRATION_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "phone", "address")
+REGISTRATION_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postal_code",
+    "country",
+    "primary_care_provider",
+    "preferred_language",
+)
+
+
+def _patient_arguments(values: dict) -> dict:
+    """The form's values as the patient commands take them (the provider by id)."""
+    if "primary_care_provider" in values:
+        provider = values.pop("primary_care_provider")
+        values["primary_care_provider_id"] = provider.pk if provider else None
+    return values
 
 
 ALLERGEN_CHOICES = [("", "Free text (uncoded)"), *allergens.choices()]
@@ -67,11 +88,12 @@ class PatientAdmin(CommandAdmin):
 
     def create(self, request, form, formsets):
         return commands.patient_register(
-            mrn=form.cleaned_data.get("mrn") or None, **{f: form.cleaned_data[f] for f in REGISTRATION_FIELDS}
+            mrn=form.cleaned_data.get("mrn") or None,
+            **_patient_arguments({f: form.cleaned_data[f] for f in REGISTRATION_FIELDS}),
         )
 
     def update(self, request, obj, form):
-        commands.patient_update(patient_id=obj.pk, **changed(form, *REGISTRATION_FIELDS))
+        commands.patient_update(patient_id=obj.pk, **_patient_arguments(changed(form, *REGISTRATION_FIELDS)))
 
     def save_inline(self, request, parent, formset):
         for item in formset.save(commit=False):

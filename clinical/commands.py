@@ -27,7 +27,17 @@ from core.errors import Conflict, InvalidInput, NotFound
 MRN_SEQUENCE = "clinical_patient_mrn_seq"
 # Results keep arriving after discharge (cultures, send-outs): a closed encounter takes them this long.
 LAB_RESULTS_AFTER_DISCHARGE = datetime.timedelta(days=30)
-PATIENT_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "phone", "address")
+ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "postal_code", "country")
+PATIENT_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    *ADDRESS_FIELDS,
+    "primary_care_provider_id",
+    "preferred_language",
+)
 
 
 def _next_mrn() -> str:
@@ -50,20 +60,35 @@ def patient_register(
     date_of_birth: datetime.date,
     sex: str = Patient.Sex.UNKNOWN,
     phone: str = "",
-    address: str = "",
     mrn: str | None = None,
+    **details,
 ) -> Patient:
+    """Register a patient. `details`: the address fields, primary_care_provider_id, preferred_language."""
+    unknown = set(details) - set(PATIENT_FIELDS)
+    if unknown:
+        raise InvalidInput(errors={name: ["Unknown field."] for name in sorted(unknown)})
     patient = Patient(
         mrn=(mrn or "").strip().upper() or _next_mrn(),
         given_name=given_name.strip(),
         family_name=family_name.strip(),
         date_of_birth=date_of_birth,
         sex=sex,
-        phone=phone,
-        address=address,
+        phone=phone.strip(),
     )
+    _set_details(patient, details)
     validate(patient)
     return save_new(patient, on_conflict="A patient with this MRN already exists.", field="mrn")
+
+
+def _set_details(patient: Patient, details: dict) -> None:
+    for name, value in details.items():
+        if name == "primary_care_provider_id" and value is not None:
+            _clinician(value, field="primary_care_provider")
+        if isinstance(value, str):
+            value = value.strip()
+            value = value.upper() if name in ("country", "postal_code") else value
+            value = value.lower() if name == "preferred_language" else value
+        setattr(patient, name, value)
 
 
 @transaction.atomic(using="default")
@@ -72,21 +97,22 @@ def patient_update(*, patient_id: int, **changes) -> Patient:
     if unknown:
         raise InvalidInput(errors={name: ["This field cannot be changed."] for name in sorted(unknown)})
     patient = get_locked(Patient, patient_id)
-    for name, value in changes.items():
-        setattr(patient, name, value.strip() if isinstance(value, str) and name.endswith("_name") else value)
+    _set_details(patient, changes)
     validate(patient)
     patient.save(using="default")
     return patient
 
 
-def _attending(user_id: int) -> User:
-    """The attending clinician: a user who holds clinical.attend_encounter through a role (queries.clinicians)."""
-    user = get_or_invalid(User, user_id, field="attending", label="User")
+def _clinician(user_id: int, *, field: str = "attending") -> User:
+    """A clinician (the attending, a primary care provider): a user who holds clinical.attend_encounter
+    through a role (queries.clinicians)."""
+    user = get_or_invalid(User, user_id, field=field, label="User")
     if not clinicians().filter(pk=user.pk).exists():
+        what = field.replace("_", " ")
         raise InvalidInput(
-            f"{user.get_full_name() or user.username} is not a clinician: the attending must be an active "
+            f"{user.get_full_name() or user.username} is not a clinician: the {what} must be an active "
             "member of staff with the clinician role.",
-            field="attending",
+            field=field,
         )
     return user
 
@@ -105,7 +131,7 @@ def encounter_start(
         patient=get_or_invalid(Patient, patient_id, field="patient"),
         type=type,
         department=get_or_invalid(Department, department_id, field="department"),
-        attending=_attending(attending_id),
+        attending=_clinician(attending_id),
         started_at=started_at or timezone.now(),
         reason=reason,
     )
@@ -137,7 +163,7 @@ def encounter_update(*, encounter_id: int, **changes) -> Encounter:
     if "department_id" in changes:
         changes["department"] = get_or_invalid(Department, changes.pop("department_id"), field="department")
     if "attending_id" in changes:
-        changes["attending"] = _attending(changes.pop("attending_id"))
+        changes["attending"] = _clinician(changes.pop("attending_id"))
     return save_changes(encounter, changes, allowed=("department", "attending", "type", "reason"))
 
 

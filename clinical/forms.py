@@ -5,19 +5,84 @@ from clinical.models import Allergy, AllergyStatement, Encounter, Patient
 from core.widgets import DateInput, DateTimeInput
 
 
+class ClinicianChoice(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
+
+
 class RegisterForm(forms.Form):
     given_name = forms.CharField(max_length=100)
     family_name = forms.CharField(max_length=100)
     date_of_birth = forms.DateField(widget=DateInput)
     sex = forms.ChoiceField(choices=Patient.Sex.choices)
     phone = forms.CharField(max_length=30, required=False)
-    address = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    address_line1 = forms.CharField(max_length=200, required=False, label="Address")
+    address_line2 = forms.CharField(max_length=200, required=False, label="Address (line 2)")
+    city = forms.CharField(max_length=100, required=False)
+    postal_code = forms.CharField(max_length=20, required=False)
+    country = forms.CharField(max_length=2, required=False, help_text="Two letters, e.g. GB.")
+    primary_care_provider_id = ClinicianChoice(
+        queryset=None, required=False, label="Primary care provider", to_field_name="pk"
+    )
+    preferred_language = forms.CharField(max_length=10, required=False, help_text="e.g. en, fr, pt-br.")
     mrn = forms.CharField(max_length=20, required=False, label="MRN", help_text="Leave empty to generate one.")
 
+    def __init__(self, *args, **kwargs):
+        from clinical.queries import clinicians
 
-class ClinicianChoice(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return user.get_full_name() or user.username
+        super().__init__(*args, **kwargs)
+        self.fields["primary_care_provider_id"].queryset = clinicians()
+
+    def clean_primary_care_provider_id(self):
+        provider = self.cleaned_data["primary_care_provider_id"]
+        return provider.pk if provider else None
+
+
+class PatientDetailsForm(RegisterForm):
+    """A registered patient's details, to correct: the registration form without the MRN (it never changes)."""
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        self.patient = patient
+        initial = {name: getattr(patient, name) for name in self.base_fields if name != "mrn"}
+        super().__init__(*args, initial=initial, **kwargs)
+        del self.fields["mrn"]
+
+    def changes(self) -> dict:
+        """The fields whose cleaned value differs from the patient's (what the command is asked to change)."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if (value or "") != (getattr(self.patient, name) or "")
+        }
+
+
+class PatientSearchForm(forms.Form):
+    """The patient search page's box and filters (the API's parameters)."""
+
+    q = forms.CharField(
+        max_length=200, required=False, label="Name, MRN, phone or birth date",
+        help_text="“Cohen, Daniel”, “daniel coh”, MRN0001…, 555 0102, 04/03/1980 (day first).",
+    )  # fmt: skip
+    postal_code = forms.CharField(max_length=20, required=False)
+    min_age = forms.IntegerField(min_value=0, max_value=150, required=False, label="Age from")
+    max_age = forms.IntegerField(min_value=0, max_value=150, required=False, label="Age to")
+    sex = forms.ChoiceField(choices=[("", "Any"), *Patient.Sex.choices], required=False)
+    condition = forms.CharField(max_length=8, required=False, label="Active problem", help_text="ICD-10, e.g. E11.")
+
+    def __init__(self, *args, clinical: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not clinical:  # the problem list is clinical staff's to search
+            del self.fields["condition"]
+
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("min_age"), data.get("max_age")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_age", "Must not be below “Age from”.")
+        return data
+
+    def criteria(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if value not in ("", None)}
 
 
 class EncounterForm(forms.Form):

@@ -17,6 +17,18 @@ def not_in_future(value):
         raise ValidationError("Date of birth cannot be in the future.")
 
 
+def country_code(value):
+    if not (len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()):
+        raise ValidationError("Enter a two-letter ISO 3166 country code in capitals, e.g. GB.")
+
+
+def language_code(value):
+    from django.conf.locale import LANG_INFO
+
+    if value.lower() not in LANG_INFO:
+        raise ValidationError("Enter a language code such as en, fr or pt-br.")
+
+
 class Department(models.Model):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=100, unique=True)
@@ -63,7 +75,20 @@ class Patient(models.Model):
     date_of_birth = models.DateField(validators=[not_in_future])
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     phone = models.CharField(max_length=30, blank=True)
-    address = models.TextField(blank=True)
+    # The home address, structured (seed 001's PatientView searches by postal code; FHIR's Patient.address).
+    address_line1 = models.CharField("address", max_length=200, blank=True)
+    address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(
+        max_length=2, blank=True, validators=[country_code], help_text="ISO 3166 two-letter code, e.g. GB."
+    )
+    primary_care_provider = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    preferred_language = models.CharField(
+        max_length=10, blank=True, validators=[language_code], help_text="A language code, e.g. en, fr, pt-br."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -83,6 +108,12 @@ class Patient(models.Model):
 
     def get_absolute_url(self):
         return links.patient_record(self.pk)
+
+    @property
+    def address(self) -> str:
+        """The address as one would write it on an envelope, one line per part."""
+        place = " ".join(p for p in (self.postal_code, self.city) if p)
+        return "\n".join(p for p in (self.address_line1, self.address_line2, place, self.country) if p)
 
 
 class Encounter(models.Model):

@@ -23,7 +23,17 @@ class PatientInput(serializers.Serializer):
     date_of_birth = serializers.DateField()
     sex = serializers.ChoiceField(choices=Patient.Sex.choices, default=Patient.Sex.UNKNOWN)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    address_line1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="ISO 3166, e.g. GB.")
+    primary_care_provider = serializers.IntegerField(
+        required=False, allow_null=True, source="primary_care_provider_id", help_text="A clinician's user id."
+    )
+    preferred_language = serializers.CharField(
+        max_length=10, required=False, allow_blank=True, help_text="A language code, e.g. en, fr, pt-br."
+    )
 
 
 class PatientUpdate(serializers.Serializer):
@@ -32,10 +42,20 @@ class PatientUpdate(serializers.Serializer):
     date_of_birth = serializers.DateField(required=False)
     sex = serializers.ChoiceField(choices=Patient.Sex.choices, required=False)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    address = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    address_line1 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True, help_text="ISO 3166, e.g. GB.")
+    primary_care_provider = serializers.IntegerField(
+        required=False, allow_null=True, source="primary_care_provider_id", help_text="A clinician's user id."
+    )
+    preferred_language = serializers.CharField(max_length=10, required=False, allow_blank=True)
 
 
 class PatientOutput(serializers.ModelSerializer):
+    address = serializers.CharField(read_only=True, help_text="The whole address, one line per part.")
+
     class Meta:
         model = Patient
         fields = [
@@ -46,7 +66,14 @@ class PatientOutput(serializers.ModelSerializer):
             "date_of_birth",
             "sex",
             "phone",
+            "address_line1",
+            "address_line2",
+            "city",
+            "postal_code",
+            "country",
             "address",
+            "primary_care_provider",
+            "preferred_language",
             "created_at",
             "updated_at",
         ]

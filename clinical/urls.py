@@ -5,7 +5,6 @@ from clinical import views
 app_name = "clinical"
 
 urlpatterns = [
-    path("", views.search, name="search"),
     path("new/", views.register, name="register"),
     path("icd10/", views.icd10_lookup, name="icd10"),
 ]

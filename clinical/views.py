@@ -1,5 +1,5 @@
-"""Front desk pages: patient search and registration, and the ICD-10 lookup the chart's diagnosis box uses.
-The chart and its forms are the chart app's."""
+"""Front desk pages: patient registration, and the ICD-10 lookup the chart's diagnosis box uses. Patient
+search (over the patient view), the chart and its forms are the chart app's."""
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import JsonResponse
@@ -7,19 +7,7 @@ from django.shortcuts import render
 
 from clinical import commands, queries
 from clinical.forms import RegisterForm
-from core.audit import trail
-from core.audit.models import AuditEvent
 from core.pages import run
-
-
-@login_required
-@permission_required("clinical.view_patient", raise_exception=True)
-def search(request):
-    q = request.GET.get("q", "").strip()
-    patients = list(queries.patient_search(q=q)[:50]) if q else []
-    trail.read(AuditEvent.Action.LIST, patients)
-    template = "clinical/_results.html" if request.GET.get("partial") else "clinical/search.html"
-    return render(request, template, {"q": q, "patients": patients})
 
 
 @login_required

@@ -17,6 +17,7 @@ PAYER = "urn:hmis:payer"
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
+LANGUAGE = "urn:ietf:bcp:47"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 ATC = "http://www.whocc.no/atc"
 SNOMED = "http://snomed.info/sct"

@@ -97,7 +97,12 @@ PATIENT = Writer(
         "date_of_birth": "Patient.birthDate",
         "sex": "Patient.gender",
         "phone": "Patient.telecom[0].value",
-        "address": "Patient.address[0]",
+        "address_line1": "Patient.address[0].line[0]",
+        "address_line2": "Patient.address[0].line[1]",
+        "city": "Patient.address[0].city",
+        "postal_code": "Patient.address[0].postalCode",
+        "country": "Patient.address[0].country",
+        "preferred_language": "Patient.communication[0].language",
         "mrn": "Patient.identifier[0].value",
     },
 )
@@ -127,14 +132,20 @@ def patient_arguments(resource: dict) -> dict:
         arguments["phone"] = phones[0].get("value", "")
     addresses = [a for a in resource.get("address", []) if isinstance(a, dict)]
     if addresses:
-        address = addresses[0]
-        lines = [
-            *address.get("line", []),
-            address.get("city", ""),
-            address.get("postalCode", ""),
-            address.get("country", ""),
-        ]
-        arguments["address"] = address.get("text") or ", ".join(p for p in lines if p)
+        address = next((a for a in addresses if a.get("use") == "home"), addresses[0])
+        lines = [line for line in address.get("line", []) if isinstance(line, str) and line.strip()]
+        if not lines and isinstance(address.get("text"), str):
+            lines = [address["text"].replace("\n", ", ")]
+        arguments["address_line1"] = lines[0] if lines else ""
+        arguments["address_line2"] = ", ".join(lines[1:])
+        for name, element in (("city", "city"), ("postal_code", "postalCode"), ("country", "country")):
+            if isinstance(address.get(element), str):
+                arguments[name] = address[element]
+    spoken = [c for c in resource.get("communication", []) if isinstance(c, dict)]
+    preferred = next((c for c in spoken if c.get("preferred")), spoken[0] if spoken else None)
+    if preferred:
+        codings = (preferred.get("language") or {}).get("coding") or [{}]
+        arguments["preferred_language"] = str(codings[0].get("code") or "")
     mrns = [i for i in resource.get("identifier", []) if isinstance(i, dict) and i.get("system") == codes.MRN]
     if mrns:
         arguments["mrn"] = mrns[0].get("value", "")

@@ -13,7 +13,7 @@ from reports.catalog import REPORTS
 from scheduling import api as scheduling
 
 router = DefaultRouter(trailing_slash=True)
-router.register("patients", clinical.PatientViewSet, basename="patient")
+router.register("patients", chart.PatientViewSet, basename="patient")
 router.register("departments", clinical.DepartmentViewSet, basename="department")
 router.register("icd10", clinical.Icd10ViewSet, basename="icd10")
 router.register("encounters", clinical.EncounterViewSet, basename="encounter")

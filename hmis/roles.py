@@ -89,7 +89,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     # Managers see the hospital's figures, not its patients: report rows naming patients (AR by patient or
     # invoice) also need clinical.view_patient (reports.catalog.base.PATIENT_NAMES), which they lack.
-    "report_viewer": {"reports": ("view",)},
+    # (the read side's own bookkeeping; not RowDrift, which holds patients' data)
+    "report_viewer": {"reports.projectionstate": ("view",), "reports.reconciliationrun": ("view",)},
     "admin": {
         "clinical": ALL,
         "billing": ALL,

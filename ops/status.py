@@ -88,7 +88,8 @@ def _projections() -> dict:
             for s in ProjectionState.objects.all()
         }
         for name, run in latest_runs().items():
-            states.setdefault(name, {})["reconciliation"] = {k: run[k] for k in ("at", "drift", "repaired")}
+            keep = ("at", "drift", "repaired", "differences")
+            states.setdefault(name, {})["reconciliation"] = {k: run[k] for k in keep if k in run}
         return states
     except DatabaseError as exc:
         return {"error": str(exc).strip()[:200]}

@@ -61,3 +61,32 @@ class ReconciliationRun(models.Model):
             "sample_keys": self.sample_keys,
             "repaired": self.repaired,
         }
+
+
+class RowDrift(models.Model):
+    """A field of one row of a projection kept key by key that reconciliation found differing from a fresh
+    computation (reports/engine/reconcile.py, projections with `differences`): the row counts as out of sync
+    (the patient view answers `out_of_sync`) until it is repaired."""
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="row_drift")
+    projection = models.CharField(max_length=40)
+    key = models.CharField(max_length=100, help_text="The row's key (a patient's id).")
+    field = models.CharField(max_length=40)
+    view = models.JSONField(null=True, help_text="What the projection held.")
+    source = models.JSONField(null=True, help_text="What the write model gives.")
+    found_at = models.DateTimeField()
+    repaired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-found_at", "projection", "key", "field"]
+        indexes = [
+            models.Index(
+                fields=["projection", "key"], condition=models.Q(repaired_at__isnull=True), name="rowdrift_open"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.projection} {self.key}: {self.field}"
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "field": self.field, "view": self.view, "source": self.source}

@@ -30,7 +30,7 @@ def test_front_desk_and_clinician_day(browse):
     page = browse("dr")
 
     page.get_by_role("link", name="Patients").click()
-    page.get_by_label("Name or MRN").fill("Mwangi")
+    page.get_by_label("Name, MRN, phone or birth date").fill("Mwangi")
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_text("No patient matches")).to_be_visible()
     shot(page, "patients-search")
@@ -50,7 +50,8 @@ def test_front_desk_and_clinician_day(browse):
     expect(page.get_by_text("Patient registered.")).to_be_visible()
     expect(page.get_by_role("heading", name="Mwangi, Grace")).to_be_visible()  # the chart shows what was just written
     page.get_by_role("link", name="Patients", exact=True).click()
-    page.get_by_label("Name or MRN").press_sequentially("mwan", delay=50)  # results appear as you type
+    # results appear as you type
+    page.get_by_label("Name, MRN, phone or birth date").press_sequentially("mwan", delay=50)
     expect(page.get_by_role("link", name="Mwangi, Grace")).to_be_visible()
     page.get_by_role("link", name="Mwangi, Grace").click()
 

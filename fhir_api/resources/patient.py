@@ -62,6 +62,19 @@ class PatientRows(Source):
         return [represent(patient)]
 
 
+def address(patient) -> dict:
+    return compact(
+        {
+            "use": "home",
+            "text": patient.address.replace("\n", ", "),
+            "line": [line for line in (patient.address_line1, patient.address_line2) if line],
+            "city": patient.city,
+            "postalCode": patient.postal_code,
+            "country": patient.country,
+        }
+    )
+
+
 def represent(patient) -> dict:
     return compact(
         {
@@ -87,7 +100,15 @@ def represent(patient) -> dict:
             "telecom": [{"system": "phone", "value": patient.phone, "use": "home"}] if patient.phone else [],
             "gender": patient.sex,
             "birthDate": patient.date_of_birth.isoformat(),
-            "address": [{"use": "home", "text": patient.address}] if patient.address else [],
+            "address": [address(patient)] if patient.address else [],
+            "communication": [
+                {
+                    "language": {"coding": [{"system": codes.LANGUAGE, "code": patient.preferred_language}]},
+                    "preferred": True,
+                }
+            ]
+            if patient.preferred_language
+            else [],
         }
     )
 

@@ -110,19 +110,29 @@ def test_conditional_create_and_idempotency_key_make_retries_safe(api_as):
         "gender": "male",
         "birthDate": "1984-07-09",
         "telecom": [{"system": "phone", "value": "+233 20 000 0000"}],
-        "address": [{"line": ["12 Ring Road"], "city": "Accra", "country": "GH"}],
+        "address": [{"line": ["12 Ring Road"], "city": "Accra", "postalCode": "GA-184", "country": "GH"}],
+        "communication": [{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "fr"}]}, "preferred": True}],
     }
     first = post(registry, "Patient", patient, HTTP_IF_NONE_EXIST="identifier=urn:hmis:mrn|EXT0042")
     again = post(registry, "Patient", patient, HTTP_IF_NONE_EXIST="identifier=urn:hmis:mrn|EXT0042")
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
     saved = Patient.objects.get(mrn="EXT0042")
-    assert (saved.given_name, saved.family_name, saved.sex, saved.address) == (
+    assert (saved.given_name, saved.family_name, saved.sex, saved.preferred_language) == (
         "Kofi",
         "Mensah",
         "male",
-        "12 Ring Road, Accra, GH",
+        "fr",
     )
+    assert (saved.address_line1, saved.city, saved.postal_code, saved.country) == (
+        "12 Ring Road",
+        "Accra",
+        "GA-184",
+        "GH",
+    )
+    read = registry.get(f"/fhir/R4/Patient/{saved.pk}").json()
+    assert read["address"][0]["line"] == ["12 Ring Road"] and read["address"][0]["postalCode"] == "GA-184"
+    assert read["communication"][0]["language"]["coding"][0]["code"] == "fr"
     encounter = visit(patient=saved)
     resource = potassium(encounter, value=4.1)
     once = post(lab, "Observation", resource, HTTP_IDEMPOTENCY_KEY="lab-msg-7")

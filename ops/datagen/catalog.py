@@ -166,6 +166,20 @@ STREETS = (
     "Market St",
 )
 
+# The hospital's catchment: (town, its postal codes' first three digits, weight). A patient lives in one;
+# the postal code is the prefix and two more digits (population health groups by the area).
+AREAS = (
+    ("Springfield", "627", 30),
+    ("Riverton", "628", 14),
+    ("Lakeside", "629", 12),
+    ("Fairview", "625", 10),
+    ("Oak Hill", "626", 9),
+    ("Brookfield", "624", 8),
+    ("Mount Pleasant", "623", 7),
+    ("Greenville", "622", 6),
+    ("Clinton", "621", 4),
+)
+
 # ICD-10-CM codes common in a general hospital, with relative weights; codes not in the loaded list are skipped.
 COMMON_DIAGNOSES = {
     "outpatient": [

@@ -36,6 +36,7 @@ class People:
         first_mrn = cursor.fetchone()[0]
         given, family = catalog.GIVEN_NAMES, catalog.FAMILY_NAMES
         family_w = Weighted(family, [1 / (i + 1) ** 0.7 for i in range(len(family))])
+        areas = Weighted(catalog.AREAS, [weight for _, _, weight in catalog.AREAS])
         today = time.gmtime(self.cutoff)
         self.patient_sex = []  # the wards' sex policies need it
         for i, pid in enumerate(self.patient_ids):
@@ -45,10 +46,12 @@ class People:
             born = dt.date(today.tm_year - age - 1, rng.randint(1, 12), rng.randint(1, 28))
             created = self.start - rng.randint(0, 10 * 365) * DAY
             house = rng.randint(1, 250)
+            town, prefix, _ = areas.draw(rng)
+            language = "es" if rng.random() < 0.08 else "en"
             stream.add(
                 f"{pid}\tMRN{first_mrn + i:08d}\t{rng.choice(given)}\t{family_w.draw(rng)}\t{born}\t{sex}\t"
-                f"+1-555-{rng.randint(1000000, 9999999)}\t{house} {rng.choice(catalog.STREETS)}\t"
-                f"{stamp(created)}\t{stamp(created)}"
+                f"+1-555-{rng.randint(1000000, 9999999)}\t{house} {rng.choice(catalog.STREETS)}\t\t{town}\t"
+                f"{prefix}{rng.randint(1, 40):02d}\tUS\t{language}\t{stamp(created)}\t{stamp(created)}"
             )
         cursor.execute("SELECT setval(%s, %s)", [MRN_SEQUENCE, first_mrn + len(self.patient_ids)])
 

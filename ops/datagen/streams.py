@@ -7,7 +7,8 @@ from collections.abc import Callable
 STREAMS: dict[str, tuple[str, str, Callable]] = {
     "patients": (
         "clinical_patient",
-        "id mrn given_name family_name date_of_birth sex phone address created_at updated_at",
+        "id mrn given_name family_name date_of_birth sex phone address_line1 address_line2 city postal_code country "
+        "preferred_language created_at updated_at",
         lambda c: c.patients,
     ),
     # What patients said when asked about allergies (ops/datagen/allergies.py).

@@ -1,23 +1,29 @@
 """Reconciliation: recompute each projection from the write model on the primary, compare, repair.
 
+A projection that declares `differences` (the patient view) is compared row by row and field by field, and
+only the rows that differ are recomputed (`reconcile_rows`); the others as below.
+
 For each view, its defining SELECT is run live and compared row by row with the view's content, in one
 REPEATABLE READ snapshot. Differences while events are pending are ordinary lag, not drift, so a dirty
 projection is refreshed first. Then the Redis summary is compared with the one the (correct) view gives.
 """
 
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, transaction
 from django.utils import timezone
 
 from core.keys import projection as key
 from reports.engine import refresh, store
-from reports.models import ReconciliationRun
+from reports.models import ReconciliationRun, RowDrift
 from reports.projections import REGISTRY, get
 from reports.projections.base import View
 
 SAMPLE_KEYS = 10
+KEPT_DIFFERENCES = 10_000  # field differences kept per run (RowDrift), beyond the count
 
 
 @dataclass
@@ -79,7 +85,57 @@ def _summary_drift(cursor, name: str, drift: Drift) -> None:
                     pass
 
 
+def reconcile_rows(name: str, *, repair: bool = True) -> ReconciliationRun:
+    """A projection with `differences`: compared row by row and field by field in one snapshot; each field
+    that differs is kept (RowDrift: its row reads as out of sync meanwhile), then only those rows are
+    recomputed and the differences marked repaired."""
+    projection = get(name)
+    started = timezone.now()
+    refresh.refresh(name)  # pending events first: what remains after this is drift
+    connection = connections["default"]
+    with transaction.atomic(using="default"), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        found = projection.differences(cursor)
+    keys = list(dict.fromkeys(str(d["key"]) for d in found))
+    view = projection.views[0].name
+    run = ReconciliationRun.objects.using("default").create(
+        projection=name,
+        started_at=started,
+        finished_at=timezone.now(),
+        view_rows_differing=len(keys),
+        sample_keys=[f"{view}:{d['key']}:{d['field']}" for d in found[:SAMPLE_KEYS]],
+    )
+    RowDrift.objects.using("default").bulk_create(
+        RowDrift(
+            run=run,
+            projection=name,
+            key=str(d["key"]),
+            field=d["field"],
+            view=_json(d["view"]),
+            source=_json(d["source"]),
+            found_at=run.finished_at,
+        )
+        for d in found[:KEPT_DIFFERENCES]
+    )
+    if repair and keys:
+        with transaction.atomic(using="default"), connection.cursor() as cursor:
+            projection.recompute(cursor, keys)
+            RowDrift.objects.using("default").filter(projection=name, key__in=keys, repaired_at__isnull=True).update(
+                repaired_at=timezone.now()
+            )
+        run.repaired = True
+        run.save(using="default", update_fields=["repaired"])
+    return run
+
+
+def _json(value):
+    """A value as JSON holds it (dates and amounts as text)."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
 def reconcile(name: str, *, repair: bool = True) -> ReconciliationRun:
+    if get(name).differences:
+        return reconcile_rows(name, repair=repair)
     started = timezone.now()
     refresh.refresh(name)  # pending events first: what remains after this is drift
     drift = Drift()
@@ -127,4 +183,11 @@ def latest_runs() -> dict[str, dict]:
     latest = {}
     for run in ReconciliationRun.objects.order_by("projection", "-started_at").distinct("projection"):
         latest[run.projection] = run.as_dict()
+        projection = REGISTRY.get(run.projection)
+        if projection and projection.differences and run.drift:
+            # which rows and fields, never their values (a patient's allergies are not for a status page)
+            latest[run.projection]["differences"] = [
+                {"key": d.key, "field": d.field, "repaired": d.repaired_at is not None}
+                for d in run.row_drift.all()[:SAMPLE_KEYS]
+            ]
     return latest

@@ -48,10 +48,16 @@ def view_objects(view: View) -> list[SchemaObject]:
         SchemaObject(key, INDEX, f"CREATE UNIQUE INDEX {key} ON {view.name} ({', '.join(view.unique)})", on=view.name)
     )
     for columns in view.indexes:
-        # a column may say its order ("diagnoses DESC"); the index is named after the columns alone
+        # a column may say its order or operator class ("diagnoses DESC", "name gin_trgm_ops"); the index is
+        # named after the columns alone; a first item "USING gin" says the method
+        method = ""
+        if columns[0].startswith("USING "):
+            method, columns = f" {columns[0]}", columns[1:]
         name = f"{view.name}_{'_'.join(c.split()[0] for c in columns)}"
         objects.append(
-            SchemaObject(name, INDEX, f"CREATE INDEX {name} ON {view.name} ({', '.join(columns)})", on=view.name)
+            SchemaObject(
+                name, INDEX, f"CREATE INDEX {name} ON {view.name}{method} ({', '.join(columns)})", on=view.name
+            )
         )
     return objects
 

@@ -119,6 +119,12 @@ class Projection:
     # A live board people watch (the bed board, the clinic queue): its refreshes go to the "live" queue,
     # which a worker of its own serves (Procfile), so they never wait behind a costly refresh.
     live: bool = False
+    # For a projection kept key by key whose rows people read one at a time (the patient view): how
+    # reconciliation compares it row by row and field by field, and repairs only the rows that differ.
+    # differences(cursor) -> [{"key", "field", "view", "source"}], run in one REPEATABLE READ snapshot;
+    # recompute(cursor, keys) rewrites those rows. Without them: the whole views are compared (EXCEPT ALL).
+    differences: Callable | None = None
+    recompute: Callable | None = None
 
     def build_summary(self, cursor) -> dict[str, dict]:
         """{redis key part: {field: value}} computed from the (just refreshed) views. Values are ints/strs."""

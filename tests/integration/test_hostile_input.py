@@ -41,11 +41,11 @@ def test_nul_bytes_in_a_json_body_are_a_400_on_that_field(desk):
 
 
 def test_an_oversized_body_is_refused_before_parsing(desk, settings):
-    huge = {**GOOD, "address": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)}
+    huge = {**GOOD, "address_line1": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)}
     response = desk.post("/api/v1/patients/", huge, format="json")
     assert response.status_code == 400 and "body" in response.json()["errors"]
-    long_field = desk.post("/api/v1/patients/", {**GOOD, "address": "x" * 5000}, format="json")
-    assert long_field.status_code == 400 and "address" in long_field.json()["errors"]
+    long_field = desk.post("/api/v1/patients/", {**GOOD, "address_line1": "x" * 5000}, format="json")
+    assert long_field.status_code == 400 and "address_line1" in long_field.json()["errors"]
     assert not Patient.objects.exists()
 
 
