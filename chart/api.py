@@ -12,6 +12,7 @@ from clinical import queries as clinical
 from clinical.api import PatientViewSet as ClinicalPatientViewSet
 from core.api.views import CommandViewSet
 from core.audit import trail
+from core.errors import NotFound
 from reports.presenters import plain
 from reports.queries import patient_alerts
 from reports.queries.patients import patient_search, patient_summary
@@ -66,6 +67,12 @@ class PatientChartViewSet(CommandViewSet):
         """
         summary = patient_summary(patient_id=int(pk)) if pk.isdigit() else None
         if summary is None:
+            merged = clinical.patients().filter(pk=pk, merged_into__isnull=False).first() if pk.isdigit() else None
+            if merged:
+                raise NotFound(
+                    f"Patient {pk} was merged into patient {merged.merged_into_id}: read that record.",
+                    extra={"merged_into": merged.merged_into_id},
+                )
             raise Http404
         trail.read_patient("clinical.patient", summary["patient"]["id"])
         return Response(SummaryOutput(summary).data)

@@ -136,6 +136,10 @@ def edit_details(request, patient_id: int):
 @login_required
 @permission_required("clinical.view_patient", raise_exception=True)
 def chart(request, patient_id: int):
+    merged = clinical.patients().filter(pk=patient_id, merged_into__isnull=False).first()
+    if merged is not None:
+        messages.info(request, f"{merged} was merged into this record.")
+        return redirect("chart:chart", merged.merged_into_id)
     response = _chart(request, patient_id)
     trail.read_one(response.patient)
     return response

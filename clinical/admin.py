@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from clinical import allergens, commands
 from clinical.models import (
@@ -13,6 +13,7 @@ from clinical.models import (
     Icd10Code,
     LabResult,
     Patient,
+    PatientMerge,
     Vitals,
 )
 from core.admin import AddOnlyInline, CommandAdmin, ReadOnlyAdmin, changed, command_action
@@ -41,6 +42,8 @@ def _patient_arguments(values: dict) -> dict:
     return values
 
 
+MERGE = "clinical.merge_patient"
+
 ALLERGEN_CHOICES = [("", "Free text (uncoded)"), *allergens.choices()]
 
 
@@ -63,14 +66,78 @@ class AllergyInline(AddOnlyInline):
 ALLERGY_FIELDS = ("category", "reaction", "severity", "verification", "onset")
 
 
+class MergeForm(forms.Form):
+    survivor = forms.ChoiceField(label="Keep this record", help_text="The other is merged into it.")
+    reason = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, patients=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["survivor"].choices = [(p.pk, str(p)) for p in patients]
+
+
+class MergedFilter(admin.SimpleListFilter):
+    title = "merged"
+    parameter_name = "merged"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Active records"), ("yes", "Merged into another")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(merged_into__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(Patient)
 class PatientAdmin(CommandAdmin):
-    list_display = ["mrn", "family_name", "given_name", "date_of_birth", "sex", "phone", "created_at"]
-    list_filter = ["sex"]
+    list_display = ["mrn", "family_name", "given_name", "date_of_birth", "sex", "phone", "merged_into", "created_at"]
+    list_filter = ["sex", MergedFilter]
     search_fields = ["mrn", "family_name", "given_name", "phone"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["merged_into", "created_at", "updated_at"]
     inlines = [AllergyInline]
+    actions = ["merge_patients", "unmerge_patients"]
+
+    @command_action(description="Merge the two selected records…", perms=(MERGE,))
+    def merge_patients(self, request, queryset):
+        patients = list(queryset.order_by("pk")[:3])
+        if len(patients) != 2:
+            self.message_user(request, "Select exactly two records: the one to keep and its duplicate.", messages.ERROR)
+            return None
+        form = MergeForm(request.POST if "apply" in request.POST else None, patients=patients)
+        if form.is_valid():
+            survivor = int(form.cleaned_data["survivor"])
+            duplicate = next(p.pk for p in patients if p.pk != survivor)
+            if self.run_command(
+                request,
+                commands.patient_merge,
+                survivor_id=survivor,
+                duplicate_id=duplicate,
+                merged_by=request.user,
+                reason=form.cleaned_data["reason"],
+            ):
+                self.message_user(request, f"Merged patient {duplicate} into patient {survivor}.")
+            return None
+        return self.confirm_page(
+            request,
+            title="Merge duplicate records",
+            objects=queryset,
+            form=form,
+            action="merge_patients",
+            intro="Every encounter, allergy, problem, lab result, invoice, appointment and admission of the other "
+            "record moves to the one kept, in one transaction; its MRN then finds the record kept. It can be "
+            "undone today (action “Undo the merge”).",
+        )
+
+    @command_action(
+        description="Undo the merge of the selected records (today's only)", perms=("clinical.merge_patient",)
+    )
+    def unmerge_patients(self, request, queryset):
+        undone = sum(
+            self.run_command(request, commands.patient_unmerge, duplicate_id=pk, undone_by=request.user)
+            for pk in queryset.values_list("pk", flat=True)
+        )
+        self.message_user(request, f"Undid {undone} merge(s).")
 
     def get_readonly_fields(self, request, obj=None):
         # The MRN is given (or generated) at registration and never changes afterwards.
@@ -104,6 +171,13 @@ class PatientAdmin(CommandAdmin):
                 recorded_by=request.user,
                 **{f: getattr(item, f) for f in ALLERGY_FIELDS},
             )
+
+
+@admin.register(PatientMerge)
+class PatientMergeAdmin(ReadOnlyAdmin):
+    list_display = ["merged_at", "duplicate", "survivor", "merged_by", "undone_at"]
+    list_filter = ["undone_at"]
+    search_fields = ["survivor__mrn", "duplicate__mrn"]
 
 
 @admin.register(Department)

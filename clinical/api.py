@@ -1,5 +1,6 @@
 """Clinical API: thin — validate, then one command or one query."""
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -27,14 +28,48 @@ class PatientViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMi
         """
         return super().list(request, *args, **kwargs)
 
+    action_permissions = {"merge": ["clinical.merge_patient"], "unmerge": ["clinical.merge_patient"]}
+
     @extend_schema(request=s.PatientInput, responses={201: s.PatientOutput})
     def create(self, request):
         """Register a patient.
 
         A new patient, with the MRN given or the next one. Answers 201 with the patient; 400 naming `mrn` when
-        another patient has it.
+        another patient has it; 409 naming `confirm_new`, with `candidates` (id, MRN, names, birth date and
+        why), when the same birth date and a similar name, or the same phone number, are on record: send
+        again with `confirm_new: true` to register a new patient all the same.
         """
         return self.created(commands.patient_register(**self.validated()))
+
+    @extend_schema(request=s.MergeInput, responses={200: s.MergeOutput})
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        """Merge a duplicate record into this one.
+
+        Every record of `duplicate` (encounters, allergies, problems, lab results, invoices, appointments,
+        admissions) moves to this patient in one transaction; rows this patient already has the like of stay
+        and are listed in `kept`. The duplicate's MRN then finds this patient. Admins only; undo the same day
+        with `POST /patients/{duplicate}/unmerge/`.
+        """
+        if not pk.isdigit():
+            raise Http404
+        data = self.validated(s.MergeInput)
+        merge = commands.patient_merge(
+            survivor_id=pk, duplicate_id=data["duplicate"], merged_by=request.user, reason=data["reason"]
+        )
+        return self.respond(merge, serializer_class=s.MergeOutput)
+
+    @extend_schema(request=None, responses={200: s.MergeOutput})
+    @action(detail=True, methods=["post"])
+    def unmerge(self, request, pk=None):
+        """Undo today's merge of this record.
+
+        The rows that moved go back to this record (those still on the survivor); it is a patient of its own
+        again. Only on the day of the merge (409 after). Admins only.
+        """
+        return self.respond(
+            commands.patient_unmerge(duplicate_id=pk, undone_by=request.user), serializer_class=s.MergeOutput
+        )
 
     @extend_schema(request=s.PatientUpdate, responses={200: s.PatientOutput})
     def partial_update(self, request, pk=None):

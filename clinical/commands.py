@@ -18,13 +18,15 @@ from clinical.models import (
     Icd10Code,
     LabResult,
     Patient,
+    PatientMerge,
     Vitals,
 )
-from clinical.queries import clinicians
+from clinical.queries import clinicians, duplicate_candidates
 from core.commands import get_locked, get_or_invalid, lock_or_invalid, save_changes, save_new, validate
 from core.errors import Conflict, InvalidInput, NotFound
 
 MRN_SEQUENCE = "clinical_patient_mrn_seq"
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 # Results keep arriving after discharge (cultures, send-outs): a closed encounter takes them this long.
 LAB_RESULTS_AFTER_DISCHARGE = datetime.timedelta(days=30)
 ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "postal_code", "country")
@@ -61,12 +63,30 @@ def patient_register(
     sex: str = Patient.Sex.UNKNOWN,
     phone: str = "",
     mrn: str | None = None,
+    confirm_new: bool = True,
     **details,
 ) -> Patient:
-    """Register a patient. `details`: the address fields, primary_care_provider_id, preferred_language."""
+    """Register a patient. `details`: the address fields, primary_care_provider_id, preferred_language.
+
+    With `confirm_new` false (the pages and the API unless told), a person who may be registered already
+    (clinical.queries.duplicate_candidates) is not registered again: 409 with the candidates."""
     unknown = set(details) - set(PATIENT_FIELDS)
     if unknown:
         raise InvalidInput(errors={name: ["Unknown field."] for name in sorted(unknown)})
+    if not confirm_new and (
+        candidates := duplicate_candidates(
+            given_name=given_name.strip(), family_name=family_name.strip(), date_of_birth=date_of_birth, phone=phone
+        )
+    ):
+        names = "; ".join(
+            f"{c['family_name']}, {c['given_name']} ({c['mrn']}): {', '.join(c['reasons'])}" for c in candidates
+        )
+        raise Conflict(
+            f"This person may be registered already — {names}. Open their record, or register anyway "
+            "(confirm a new patient).",
+            field="confirm_new",
+            extra={"candidates": [_candidate(c) for c in candidates]},
+        )
     patient = Patient(
         mrn=(mrn or "").strip().upper() or _next_mrn(),
         given_name=given_name.strip(),
@@ -78,6 +98,142 @@ def patient_register(
     _set_details(patient, details)
     validate(patient)
     return save_new(patient, on_conflict="A patient with this MRN already exists.", field="mrn")
+
+
+def _candidate(found: dict) -> dict:
+    return {
+        "id": found["id"],
+        "mrn": found["mrn"],
+        "given_name": found["given_name"],
+        "family_name": found["family_name"],
+        "date_of_birth": found["date_of_birth"].isoformat(),
+        "reasons": found["reasons"],
+    }
+
+
+# --- merging duplicate records ------------------------------------------------------------------------------
+
+
+def _patient_references():
+    """Every (model, field) that points at a patient, whatever app it is in (found, not named: apps above
+    this one hold appointments, admissions, invoices). Encounters carry prescriptions, diagnoses and vitals
+    with them."""
+    return [
+        (relation.related_model, relation.field.name)
+        for relation in Patient._meta.get_fields(include_hidden=True)  # hidden too: related_name="+"
+        if relation.auto_created
+        and not relation.concrete
+        and relation.one_to_many
+        and relation.related_model not in (Patient, PatientMerge)
+    ]
+
+
+def _defer_checks() -> None:
+    """Constraints declared deferrable (a pair of references that must agree, such as an admission's patient
+    and its bed assignments') are checked at commit: rows move one at a time, in whichever order."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _check_deferred(what: str) -> None:
+    """Check the deferred constraints now, in the command, rather than at commit."""
+    try:
+        with transaction.atomic(using="default"), connections["default"].cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    except IntegrityError as exc:
+        why = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) or "a constraint"
+        raise Conflict(f"{what}: rows that must agree would not ({why}). Nothing was merged.") from exc
+
+
+def _locked_pair(survivor_id: int, duplicate_id: int) -> tuple[Patient, Patient]:
+    if int(survivor_id) == int(duplicate_id):
+        raise InvalidInput("A record cannot be merged into itself.", field="duplicate")
+    found = {
+        p.pk: p for p in Patient.objects.select_for_update().filter(pk__in=[survivor_id, duplicate_id]).order_by("pk")
+    }
+    if int(survivor_id) not in found:
+        raise NotFound(f"Patient {survivor_id} does not exist.")
+    if int(duplicate_id) not in found:
+        raise InvalidInput(f"Patient {duplicate_id} does not exist.", field="duplicate")
+    return found[int(survivor_id)], found[int(duplicate_id)]
+
+
+@transaction.atomic(using="default")
+def patient_merge(
+    *, survivor_id: int, duplicate_id: int, merged_by: User | None = None, reason: str = ""
+) -> PatientMerge:
+    """Move every record of the duplicate (encounters with what they hold, allergies, problems, lab results,
+    invoices, appointments, admissions...) to the survivor, in one transaction, each row saved as any
+    write is (audited, projections follow). A row the survivor already has the like of (the same allergy,
+    the same active problem) stays on the duplicate and is listed as kept. The duplicate stays, marked
+    merged into the survivor: its MRN finds the survivor. `patient_unmerge` undoes it the same day."""
+    survivor, duplicate = _locked_pair(survivor_id, duplicate_id)
+    if duplicate.merged_into_id:
+        raise Conflict(f"{duplicate} was already merged into patient {duplicate.merged_into_id}.", field="duplicate")
+    if survivor.merged_into_id:
+        raise Conflict(f"{survivor} was itself merged into patient {survivor.merged_into_id}: merge into that one.")
+    moved, kept = {}, {}
+    _defer_checks()
+    for model, field in _patient_references():
+        label = model._meta.label_lower
+        for row in model.objects.select_for_update().filter(**{field: duplicate}).order_by("pk"):
+            setattr(row, field, survivor)
+            try:
+                with transaction.atomic(using="default"):
+                    row.save(using="default", update_fields=[field])
+            except IntegrityError as exc:
+                why = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None) or "a constraint"
+                if getattr(exc.__cause__, "sqlstate", None) != UNIQUE_VIOLATION:
+                    # not a like already there but a clash (two stays or appointments at once): no merge
+                    raise Conflict(
+                        f"{model._meta.verbose_name.capitalize()} {row.pk} of {duplicate} cannot move to {survivor} "
+                        f"({why}): both records hold it at the same time. Resolve that first; nothing was merged.",
+                        field="duplicate",
+                    ) from exc
+                kept.setdefault(label, []).append({"id": row.pk, "field": field, "because": why})
+                continue
+            moved.setdefault(label, {"field": field, "ids": []})["ids"].append(row.pk)
+    _check_deferred(f"{duplicate} cannot be merged into {survivor}")
+    duplicate.merged_into = survivor
+    duplicate.save(using="default")
+    survivor.save(using="default")  # what is kept per patient is recomputed for both
+    return PatientMerge.objects.using("default").create(
+        survivor=survivor, duplicate=duplicate, merged_by=merged_by, reason=reason, moved=moved, kept=kept
+    )
+
+
+@transaction.atomic(using="default")
+def patient_unmerge(*, duplicate_id: int, undone_by: User | None = None) -> PatientMerge:
+    """Undo the day's merge of this record: the rows that moved go back (those still on the survivor),
+    the record is no longer merged. Rows written on the survivor since stay there."""
+    merge = (
+        PatientMerge.objects.select_for_update()
+        .filter(duplicate_id=duplicate_id, undone_at__isnull=True)
+        .order_by("-merged_at")
+        .first()
+    )
+    if merge is None:
+        raise NotFound(f"Patient {duplicate_id} has no merge to undo.")
+    if timezone.localdate(merge.merged_at) != timezone.localdate():
+        raise Conflict(
+            f"Patient {duplicate_id} was merged on {timezone.localdate(merge.merged_at)}: a merge can be undone only "
+            "the same day. Correct the records one by one instead."
+        )
+    survivor, duplicate = _locked_pair(merge.survivor_id, merge.duplicate_id)
+    models_by_label = {model._meta.label_lower: model for model, _ in _patient_references()}
+    _defer_checks()
+    for label, what in merge.moved.items():
+        model, field = models_by_label[label], what["field"]
+        for row in model.objects.select_for_update().filter(pk__in=what["ids"], **{field: survivor}).order_by("pk"):
+            setattr(row, field, duplicate)
+            row.save(using="default", update_fields=[field])
+    _check_deferred(f"The merge of {duplicate} cannot be undone")
+    duplicate.merged_into = None
+    duplicate.save(using="default")
+    survivor.save(using="default")
+    merge.undone_at, merge.undone_by = timezone.now(), undone_by
+    merge.save(using="default", update_fields=["undone_at", "undone_by"])
+    return merge
 
 
 def _set_details(patient: Patient, details: dict) -> None:

@@ -26,12 +26,22 @@ class RegisterForm(forms.Form):
     )
     preferred_language = forms.CharField(max_length=10, required=False, help_text="e.g. en, fr, pt-br.")
     mrn = forms.CharField(max_length=20, required=False, label="MRN", help_text="Leave empty to generate one.")
+    confirm_new = forms.BooleanField(
+        required=False,
+        label="This is a new patient",
+        help_text="None of the patients listed above: register a new record all the same.",
+        widget=forms.HiddenInput,  # shown once the page has warned of possible duplicates
+    )
 
     def __init__(self, *args, **kwargs):
         from clinical.queries import clinicians
 
         super().__init__(*args, **kwargs)
         self.fields["primary_care_provider_id"].queryset = clinicians()
+
+    def warned(self) -> None:
+        """Possible duplicates were found: ask the clerk to confirm a new patient."""
+        self.fields["confirm_new"].widget = forms.CheckboxInput()
 
     def clean_primary_care_provider_id(self):
         provider = self.cleaned_data["primary_care_provider_id"]
@@ -43,9 +53,10 @@ class PatientDetailsForm(RegisterForm):
 
     def __init__(self, *args, patient: Patient, **kwargs):
         self.patient = patient
-        initial = {name: getattr(patient, name) for name in self.base_fields if name != "mrn"}
+        initial = {name: getattr(patient, name) for name in self.base_fields if name not in ("mrn", "confirm_new")}
         super().__init__(*args, initial=initial, **kwargs)
         del self.fields["mrn"]
+        del self.fields["confirm_new"]
 
     def changes(self) -> dict:
         """The fields whose cleaned value differs from the patient's (what the command is asked to change)."""

@@ -5,7 +5,8 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models import F, Func, Value
+from django.db.models.functions import Right, Upper
 from django.utils import timezone
 
 from clinical import allergens, lab_tests
@@ -89,6 +90,10 @@ class Patient(models.Model):
     preferred_language = models.CharField(
         max_length=10, blank=True, validators=[language_code], help_text="A language code, e.g. en, fr, pt-br."
     )
+    # A duplicate record merged into another (clinical.commands.patient_merge): its MRN finds the survivor.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, related_name="merged_records", null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -96,12 +101,23 @@ class Patient(models.Model):
         ordering = ["family_name", "given_name", "id"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(mrn=""), name="patient_mrn_not_blank"),
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("pk")), name="patient_not_merged_into_itself"
+            ),
         ]
         indexes = [
             # Name search (ILIKE '%word%') stays fast at hundreds of thousands of patients.
             GinIndex(OpClass(Upper("family_name"), name="gin_trgm_ops"), name="patient_family_trgm"),
             GinIndex(OpClass(Upper("given_name"), name="gin_trgm_ops"), name="patient_given_trgm"),
+            # Duplicate detection at registration: the same birth date, or the same phone number.
+            models.Index(fields=["date_of_birth"], name="patient_born"),
+            # a number's last nine digits: +1 555 010 2233 and 555-010-2233 are the same phone
+            models.Index(
+                Right(Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace"), 9),
+                name="patient_phone_tail",
+            ),
         ]
+        permissions = [("merge_patient", "Can merge duplicate patient records (and undo a merge the same day)")]
 
     def __str__(self):
         return f"{self.family_name}, {self.given_name} ({self.mrn})"
@@ -114,6 +130,31 @@ class Patient(models.Model):
         """The address as one would write it on an envelope, one line per part."""
         place = " ".join(p for p in (self.postal_code, self.city) if p)
         return "\n".join(p for p in (self.address_line1, self.address_line2, place, self.country) if p)
+
+
+class PatientMerge(models.Model):
+    """One merge of a duplicate record into its survivor: which rows moved (so that an undo moves exactly
+    those back), which stayed (the survivor already had their like), who did it and when; undone_at once
+    undone."""
+
+    survivor = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="merges_received")
+    duplicate = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="merges_given")
+    merged_at = models.DateTimeField(default=timezone.now)
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    reason = models.CharField(max_length=200, blank=True)
+    # {"app_label.model": {"field": "patient", "ids": [...]}}
+    moved = models.JSONField(default=dict)
+    kept = models.JSONField(default=dict, help_text="Rows left on the duplicate, and why.")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self):
+        return f"{self.duplicate} into {self.survivor}"
 
 
 class Encounter(models.Model):

@@ -1,6 +1,7 @@
 """Clinical queries: one function per question; they read where the router sends them."""
 
 from django.contrib.auth.models import User
+from django.db import connections
 from django.db.models import Q, QuerySet
 
 from clinical.models import (
@@ -13,8 +14,10 @@ from clinical.models import (
     Icd10Code,
     LabResult,
     Patient,
+    PatientMerge,
     Vitals,
 )
+from core.routing.router import read_alias
 
 ATTEND = "attend_encounter"
 
@@ -119,3 +122,56 @@ def lab_results() -> QuerySet[LabResult]:
 
 def patient_exists(*, patient_id: int) -> bool:
     return Patient.objects.filter(pk=patient_id).exists()
+
+
+DUPLICATE_SQL = r"""
+SELECT p.id, p.mrn, p.given_name, p.family_name, p.date_of_birth, p.phone,
+       round(similarity(unaccent(lower(p.given_name || ' ' || p.family_name)), %(name)s)::numeric, 2) AS name_likeness,
+       p.date_of_birth = %(born)s AS same_birth_date,
+       (length(%(digits)s) >= 7 AND right(regexp_replace(p.phone, '\D', '', 'g'), 9) = right(%(digits)s, 9))
+           AS same_phone
+FROM clinical_patient p
+WHERE p.merged_into_id IS NULL AND p.id <> ALL(%(besides)s) AND (
+      (p.date_of_birth = %(born)s
+       AND similarity(unaccent(lower(p.given_name || ' ' || p.family_name)), %(name)s) >= %(likeness)s)
+   OR (length(%(digits)s) >= 7 AND right(regexp_replace(p.phone, '\D', '', 'g'), 9) = right(%(digits)s, 9)))
+ORDER BY same_birth_date DESC, name_likeness DESC, p.id
+LIMIT 5
+"""
+NAME_LIKENESS = 0.4  # trigram similarity of "given family", accents and case aside (Daniel Cohen ~ Danial Cohen)
+
+
+def duplicate_candidates(
+    *, given_name: str, family_name: str, date_of_birth, phone: str = "", besides: tuple[int, ...] = ()
+) -> list[dict]:
+    """Patients who may be this person already: the same birth date and a like name, or the same phone
+    number (its last nine digits, so with or without the country code; a relative sharing a phone is a
+    candidate too: the clerk decides). Each with why."""
+    params = {
+        "name": f"{given_name} {family_name}".lower(),
+        "born": date_of_birth,
+        "digits": "".join(c for c in phone or "" if c.isdigit()),
+        "besides": list(besides),
+        "likeness": NAME_LIKENESS,
+    }
+    with connections[read_alias()].cursor() as cursor:  # inside a command: the primary
+        cursor.execute("SELECT unaccent(%(name)s)", params)
+        params["name"] = cursor.fetchone()[0]
+        cursor.execute(DUPLICATE_SQL, params)
+        names = [c.name for c in cursor.description]
+        found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for candidate in found:
+        reasons = []
+        if candidate["same_birth_date"] and candidate["name_likeness"] >= NAME_LIKENESS:
+            reasons.append("same birth date and a similar name")
+        if candidate["same_phone"]:
+            reasons.append("same phone number")
+        candidate["reasons"] = reasons
+    return found
+
+
+def merge_history(*, patient_id: int) -> QuerySet[PatientMerge]:
+    """The merges into or of this record, newest first."""
+    return PatientMerge.objects.select_related("survivor", "duplicate").filter(
+        Q(survivor_id=patient_id) | Q(duplicate_id=patient_id)
+    )

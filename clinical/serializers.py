@@ -12,6 +12,7 @@ from clinical.models import (
     Icd10Code,
     LabResult,
     Patient,
+    PatientMerge,
     Vitals,
 )
 
@@ -33,6 +34,10 @@ class PatientInput(serializers.Serializer):
     )
     preferred_language = serializers.CharField(
         max_length=10, required=False, allow_blank=True, help_text="A language code, e.g. en, fr, pt-br."
+    )
+    confirm_new = serializers.BooleanField(
+        default=False,
+        help_text="Register even though patients like this one exist (otherwise 409 with `candidates`).",
     )
 
 
@@ -74,8 +79,31 @@ class PatientOutput(serializers.ModelSerializer):
             "address",
             "primary_care_provider",
             "preferred_language",
+            "merged_into",
             "created_at",
             "updated_at",
+        ]
+
+
+class MergeInput(serializers.Serializer):
+    duplicate = serializers.IntegerField(help_text="The record to merge into this one (it keeps its MRN as an alias).")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class MergeOutput(serializers.ModelSerializer):
+    class Meta:
+        model = PatientMerge
+        fields = [
+            "id",
+            "survivor",
+            "duplicate",
+            "merged_at",
+            "merged_by",
+            "reason",
+            "moved",
+            "kept",
+            "undone_at",
+            "undone_by",
         ]
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 
 from clinical import commands, queries
 from clinical.forms import RegisterForm
+from core.errors import Conflict
 from core.pages import run
 
 
@@ -14,17 +15,29 @@ from core.pages import run
 @permission_required("clinical.add_patient", raise_exception=True)
 def register(request):
     form = RegisterForm(request.POST or None)
+    candidates = []
+
+    def register_new(**data):
+        try:
+            return commands.patient_register(**data)
+        except Conflict as exc:
+            candidates.extend(exc.extra.get("candidates", []))
+            raise
+
     if request.method == "POST":
         done = run(
             request,
             form,
-            commands.patient_register,
+            register_new,
             success="Patient registered.",
             redirect_to=lambda p: p.get_absolute_url(),
         )
         if done:
             return done
-    return render(request, "clinical/register.html", {"form": form}, status=400 if form.errors else 200)
+        if candidates:
+            form.warned()
+    context = {"form": form, "candidates": candidates}
+    return render(request, "clinical/register.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -134,5 +134,7 @@ EXTRA: dict[str, tuple[str, ...]] = {
         "reports.run_performance_test",
         # FHIR Bulk Data: every patient's record in files; admins only (an integrator's key given the admin role).
         "fhir_api.run_bulk_export",
+        # Merging duplicate records moves a whole record: admins only (the front desk sees the warning).
+        "clinical.merge_patient",
     ),
 }

@@ -280,6 +280,11 @@ class PopulationMonth(serializers.Serializer):
     month = serializers.DateField(help_text="The month's first day.")
     department_id = serializers.IntegerField(help_text="0: all departments (each patient once).")
     department_name = serializers.CharField()
+    age_group = serializers.CharField(required=False, help_text="With group_by=age_group.")
+    sex = serializers.CharField(required=False, help_text="With group_by=sex.")
+    area = serializers.CharField(
+        required=False, help_text="With group_by=area: the postal code's first characters (? = none)."
+    )
     patients = serializers.IntegerField()
     diabetes_patients = serializers.IntegerField()
     diabetes_controlled = serializers.IntegerField()
@@ -298,7 +303,10 @@ class PopulationHealthAnswer(ReportAnswerSerializer):
     start = serializers.DateField()
     end = serializers.DateField()
     department = serializers.IntegerField(allow_null=True)
-    group_by = serializers.ChoiceField(choices=["month", "department"])
+    group_by = serializers.ChoiceField(choices=["month", "department", "age_group", "sex", "area"])
+    age_group = serializers.CharField(allow_null=True)
+    sex = serializers.CharField(allow_null=True)
+    area = serializers.CharField(allow_null=True)
     rows = PopulationMonth(many=True)
     totals = serializers.DictField(allow_null=True, help_text="None: the rows are rates, not sums.")
     series = PopulationMonth(many=True, help_text="The department asked (or all), month by month.")

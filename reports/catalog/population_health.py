@@ -2,9 +2,11 @@
 
 from django import forms
 
+from clinical.models import Patient
 from reports import queries
 from reports.catalog.base import CLINICAL, PALETTE, Column, Report
 from reports.filters import DateRange
+from reports.projections.population_health import AGE_GROUPS, AREA_CHARACTERS
 from reports.queries.population import GROUPINGS
 from reports.serializers import PopulationHealthAnswer
 
@@ -29,12 +31,26 @@ CHARTED_RATES = (
 )
 
 
+GROUPING_LABELS = ("Month", "Month and department", "Month and age group", "Month and sex", "Month and area")
+
+
 class Filter(DateRange):
     department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, help_text="Only this department.")
-    group_by = forms.ChoiceField(
-        choices=[(g, label) for g, label in zip(GROUPINGS, ("Month", "Month and department"), strict=True)],
+    age_group = forms.ChoiceField(
+        choices=[("", "All ages"), *((label, label) for label, _, _ in AGE_GROUPS)],
         required=False,
-        help_text="One row per month, or per month and department. Default: month.",
+        help_text="Age at the start of each month.",
+    )
+    sex = forms.ChoiceField(choices=[("", "Any"), *Patient.Sex.choices], required=False)
+    area = forms.CharField(
+        max_length=AREA_CHARACTERS,
+        required=False,
+        help_text=f"The postal code's first {AREA_CHARACTERS} characters, e.g. 627.",
+    )
+    group_by = forms.ChoiceField(
+        choices=list(zip(GROUPINGS, GROUPING_LABELS, strict=True)),
+        required=False,
+        help_text="One row per month, or per month and department, age group, sex or area. Default: month.",
     )
     default_days = 365
 
@@ -52,11 +68,22 @@ class Filter(DateRange):
             "end": d["end"],
             "department_id": d.get("department"),
             "group_by": d.get("group_by") or "month",
+            "age_group": d.get("age_group") or "",
+            "sex": d.get("sex") or "",
+            "area": (d.get("area") or "").strip(),
         }
 
 
+DIMENSION_COLUMNS = {
+    "department": Column("department_name", "Department"),
+    "age_group": Column("age_group", "Age group"),
+    "sex": Column("sex", "Sex"),
+    "area": Column("area", "Area"),
+}
+
+
 def columns(answer: dict) -> list[Column]:
-    place = [Column("department_name", "Department")] if answer["group_by"] == "department" else []
+    place = [DIMENSION_COLUMNS[answer["group_by"]]] if answer["group_by"] in DIMENSION_COLUMNS else []
     return [Column("month", "Month"), *place, *MEASURES]
 
 
@@ -65,9 +92,43 @@ def _point(value) -> float | None:
     return None if value is None else float(value)
 
 
+def _by_dimension(answer: dict) -> list[dict]:
+    """With group_by a patient dimension: each group's diabetes and hypertension control over the period (a
+    bar per group), the people where people would rather look than read."""
+    dimension = answer["group_by"]
+    if dimension not in ("age_group", "sex", "area"):
+        return []
+    totals: dict[str, dict] = {}
+    for row in answer["rows"]:
+        group = totals.setdefault(str(row[dimension]), {"dp": 0, "dc": 0, "hp": 0, "hc": 0})
+        group["dp"] += row["diabetes_patients"]
+        group["dc"] += row["diabetes_controlled"]
+        group["hp"] += row["hypertension_patients"]
+        group["hc"] += row["hypertension_controlled"]
+    labels = sorted(totals)
+
+    def share(part, whole):
+        return round(part * 100 / whole, 1) if whole else None
+
+    return [
+        {
+            "id": "by-group",
+            "title": f"Controlled over the period by {DIMENSION_COLUMNS[dimension].label.lower()}, % of patient-months",
+            "type": "bar",
+            "labels": labels,
+            "datasets": [
+                {"label": "Diabetes controlled", "data": [share(totals[g]["dc"], totals[g]["dp"]) for g in labels],
+                 "color": PALETTE[0]},
+                {"label": "Hypertension controlled", "data": [share(totals[g]["hc"], totals[g]["hp"]) for g in labels],
+                 "color": PALETTE[1]},
+            ],
+        }
+    ]  # fmt: skip
+
+
 def charts(answer: dict) -> list[dict]:
     series = answer["series"]
-    return [
+    per_month = [
         {
             "id": "control",
             "title": "Per month, % of patients (" + (series[0]["department_name"] if series else "no data") + ")",
@@ -79,6 +140,7 @@ def charts(answer: dict) -> list[dict]:
             ],
         }
     ]
+    return [*_by_dimension(answer), *per_month]
 
 
 REPORT = Report(

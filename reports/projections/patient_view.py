@@ -13,6 +13,9 @@ whatever the number of patients. A renamed department recomputes the whole table
 rare). Staff names (attending, provider) are copied when a row is computed: a renamed member of staff shows
 under the old name until the patient's next change or the hourly reconciliation, which repairs it.
 
+A record merged into another (clinical.commands.patient_merge) has no row: its survivor's row lists its MRN
+(`other_mrns`), so searching the old MRN finds the survivor.
+
 Time never makes a row wrong: age is computed when read; medications and appointments carry their own end
 (`until`, `ends_at`) and readers drop those past, so nothing needs a refresh because the clock moved (the
 rows computed leave out what had already ended).
@@ -71,6 +74,8 @@ SELECT p.id AS patient_id, p.mrn, p.given_name, p.family_name,
        p.country, p.preferred_language, p.primary_care_provider_id,
        CASE WHEN pcp.id IS NULL THEN '' ELSE {_name("pcp")} END AS primary_care_provider,
        p.created_at,
+       COALESCE((SELECT array_agg(m.mrn ORDER BY m.mrn) FROM clinical_patient m WHERE m.merged_into_id = p.id),
+                '{{}}') AS other_mrns,
        COALESCE(pr.codes, '{{}}') AS problem_codes,
        COALESCE(pr.items, '[]') AS problems,
        CASE WHEN al.recorded THEN jsonb_build_object('state', 'recorded', 'label', 'Allergies recorded')
@@ -85,7 +90,7 @@ SELECT p.id AS patient_id, p.mrn, p.given_name, p.family_name,
        GREATEST(p.updated_at, pr.changed, al.changed, st.changed, rx.changed, vs.changed, en.changed, ap.changed,
                 bal.changed) AS last_updated
 FROM {patients} AS t
-JOIN clinical_patient p ON p.id = t.patient_id
+JOIN clinical_patient p ON p.id = t.patient_id AND p.merged_into_id IS NULL
 LEFT JOIN auth_user pcp ON pcp.id = p.primary_care_provider_id
 LEFT JOIN LATERAL (
     SELECT array_agg(c.icd10_code ORDER BY c.icd10_code) AS codes,
@@ -222,6 +227,7 @@ VIEW = View(
         ("USING gin", "search_name gin_trgm_ops"),  # words, prefixes and misspellings of names
         ("USING gin", "phone_digits gin_trgm_ops"),  # the digits anywhere in the number
         ("USING gin", "problem_codes"),  # has an active condition
+        ("USING gin", "other_mrns"),  # the MRN of a record merged into this one
     ),
     increment=Increment(
         key=(("patient_id", "bigint"),),

@@ -18,6 +18,12 @@ next month, exclusive):
   patient starts after the discharge instant and no more than 30 days (30 x 24 h) later. The latest
   month's count can still grow for 30 days.
 
+Seed 001's dimensions: every row is also split by the patient's age group (age at the start of the month,
+AGE_GROUPS), sex, and area (the first AREA_CHARACTERS letters and digits of the postal code, "?" when there
+is none). A patient is in exactly one age group, sex and area in a month, so summing rows over any of these
+is exact: readers sum the rows that match their filters and group them by what they ask for
+(reports/queries/population.py).
+
 Counts only: rates are computed when read (reports/queries/population.py), since they cannot be summed.
 The SQL uses joins and window functions, no subquery per row: lead() gives each result the moment the next
 one replaced it, so "latest as of month end" is a join on the patient with a range condition, and only
@@ -34,6 +40,21 @@ SYSTOLIC_BELOW, DIASTOLIC_BELOW = 140, 90
 LOOKBACK_MONTHS = 12
 READMISSION_DAYS = 30
 ALL_DEPARTMENTS = 0
+# (label, from age, to age inclusive; None: no upper bound)
+AGE_GROUPS = (("0-17", 0, 17), ("18-39", 18, 39), ("40-64", 40, 64), ("65-79", 65, 79), ("80+", 80, None))
+AREA_CHARACTERS = 3
+UNKNOWN_AREA = "?"
+_AGE_AT = "date_part('year', age(u.month, p.date_of_birth))"
+AGE_GROUP_SQL = (
+    "CASE "
+    + " ".join(f"WHEN {_AGE_AT} <= {high} THEN '{label}'" for label, _, high in AGE_GROUPS if high is not None)
+    + f" ELSE '{AGE_GROUPS[-1][0]}' END"
+)
+AREA_SQL = (
+    f"COALESCE(NULLIF(left(upper(regexp_replace(p.postal_code, '[^0-9A-Za-z]', '', 'g')), {AREA_CHARACTERS}), ''), "
+    f"'{UNKNOWN_AREA}')"
+)
+_DIMS = "age_group, sex, area"
 
 
 def _codes(categories) -> str:
@@ -97,14 +118,18 @@ WITH under_care AS (
     LEFT JOIN bp b ON c.hypertensive AND b.patient_id = c.patient_id AND b.recorded_at < c.month_end
         AND (b.replaced_at IS NULL OR b.replaced_at >= c.month_end)
         AND b.recorded_at >= c.month_end - interval '{LOOKBACK_MONTHS} months'
+), cared AS (
+    -- who was under care where, with their age group, sex and area that month
+    SELECT u.month, u.department_id, u.patient_id, {AGE_GROUP_SQL} AS age_group, p.sex, {AREA_SQL} AS area
+    FROM under_care u JOIN clinical_patient p ON p.id = u.patient_id
 ), control AS (
-    SELECT month, department_id, count(*) AS patients, {_COUNTS}
-    FROM under_care u LEFT JOIN status s USING (month, patient_id)
-    GROUP BY month, department_id
+    SELECT month, department_id, {_DIMS}, count(*) AS patients, {_COUNTS}
+    FROM cared u LEFT JOIN status s USING (month, patient_id)
+    GROUP BY month, department_id, {_DIMS}
     UNION ALL
-    SELECT month, {ALL_DEPARTMENTS}, count(*), {_COUNTS}
-    FROM patient_months pm LEFT JOIN status s USING (month, patient_id)
-    GROUP BY month
+    SELECT month, {ALL_DEPARTMENTS}, {_DIMS}, count(*), {_COUNTS}
+    FROM (SELECT DISTINCT month, patient_id, {_DIMS} FROM cared) AS pm LEFT JOIN status s USING (month, patient_id)
+    GROUP BY month, {_DIMS}
 ), inpatient AS (
     SELECT id, patient_id, department_id, started_at, ended_at FROM clinical_encounter WHERE type = 'inpatient'
 ), readmitted AS (
@@ -113,17 +138,21 @@ WITH under_care AS (
     WHERE d.ended_at IS NOT NULL AND r.started_at > d.ended_at
       AND r.started_at <= d.ended_at + interval '{READMISSION_DAYS} days'
 ), readmissions AS (
-    SELECT month, COALESCE(department_id, {ALL_DEPARTMENTS}) AS department_id, count(*) AS discharges,
+    SELECT month, COALESCE(department_id, {ALL_DEPARTMENTS}) AS department_id, {_DIMS}, count(*) AS discharges,
            count(readmitted_id) AS readmissions_30d
     FROM (
-        SELECT date_trunc('month', d.ended_at AT TIME ZONE 'UTC')::date AS month, d.department_id,
-               x.id AS readmitted_id
-        FROM inpatient d LEFT JOIN readmitted x ON x.id = d.id
-        WHERE d.ended_at IS NOT NULL
+        SELECT u.month, u.department_id, x.id AS readmitted_id, {AGE_GROUP_SQL} AS age_group, p.sex,
+               {AREA_SQL} AS area
+        FROM (SELECT date_trunc('month', d.ended_at AT TIME ZONE 'UTC')::date AS month, d.*
+              FROM inpatient d WHERE d.ended_at IS NOT NULL) AS u
+        JOIN clinical_patient p ON p.id = u.patient_id
+        LEFT JOIN readmitted x ON x.id = u.id
     ) AS discharged
-    GROUP BY GROUPING SETS ((month, department_id), (month))
+    GROUP BY GROUPING SETS ((month, department_id, {_DIMS}), (month, {_DIMS}))
 )
 SELECT COALESCE(c.month, r.month) AS month, COALESCE(c.department_id, r.department_id) AS department_id,
+       COALESCE(c.age_group, r.age_group) AS age_group, COALESCE(c.sex, r.sex) AS sex,
+       COALESCE(c.area, r.area) AS area,
        COALESCE(dep.name, 'All departments') AS department_name,
        COALESCE(c.patients, 0) AS patients,
        COALESCE(c.diabetes_patients, 0) AS diabetes_patients,
@@ -136,14 +165,25 @@ SELECT COALESCE(c.month, r.month) AS month, COALESCE(c.department_id, r.departme
        COALESCE(r.readmissions_30d, 0) AS readmissions_30d
 FROM control c
 FULL JOIN readmissions r ON r.month = c.month AND r.department_id = c.department_id
+    AND r.age_group = c.age_group AND r.sex = c.sex AND r.area = c.area
 LEFT JOIN clinical_department dep ON dep.id = COALESCE(c.department_id, r.department_id)
 """,
-    unique=("month", "department_id"),
+    unique=("month", "department_id", "age_group", "sex", "area"),
     indexes=(("department_id", "month"),),
 )
 
+
+def _changes_population(source: str, instance, update_fields, created=False) -> bool:
+    """A new patient has no encounter yet; a patient counts here by birth date, sex and postal code only."""
+    if source == "clinical.patient":
+        shown = {"date_of_birth", "sex", "postal_code", "merged_into"}
+        return not created and (update_fields is None or bool(shown & set(update_fields)))
+    return True
+
+
 PROJECTION = Projection(
     name="population_health",
+    wants=_changes_population,
     title="Population health",
     views=(MONTHLY,),
     sources=(
@@ -152,6 +192,7 @@ PROJECTION = Projection(
         "clinical.Vitals",
         "clinical.LabResult",
         "clinical.Department",
+        "clinical.Patient",  # age, sex, area
     ),
     reconcile=NIGHTLY,  # every patient's measures: ~8 s live at 200k patients
     min_interval=60,  # rescans every encounter, diagnosis, HbA1c and blood pressure

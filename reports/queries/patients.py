@@ -56,7 +56,7 @@ LIMIT 5001
 LIVE_SQL = patient_select("(SELECT %(patient)s::bigint AS patient_id)")
 WAITING_SQL = patient_select("(SELECT unnest(%(waiting)s::bigint[]) AS patient_id)")
 MISSING_SQL = patient_select(
-    f"(SELECT id AS patient_id FROM clinical_patient p WHERE NOT EXISTS "
+    f"(SELECT id AS patient_id FROM clinical_patient p WHERE p.merged_into_id IS NULL AND NOT EXISTS "
     f"(SELECT 1 FROM {VIEW.name} x WHERE x.patient_id = p.id))"
 )
 
@@ -263,7 +263,7 @@ class Search:
                 params["dates"] = dates
             elif MRN_LIKE.match(q):
                 self.kind = "mrn"
-                where.append("v.mrn LIKE %(mrn)s")
+                where.append("(v.mrn LIKE %(mrn)s OR v.other_mrns @> ARRAY[%(mrn_exact)s]::varchar[])")
                 params["mrn"] = q.upper().replace("%", "").replace("_", r"\_") + "%"
                 order = "v.mrn = %(mrn_exact)s DESC, v.mrn, v.patient_id"
                 params["mrn_exact"] = q.upper()

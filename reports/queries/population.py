@@ -1,4 +1,5 @@
-"""Population health: control rates and 30-day readmissions month by month, all departments or one."""
+"""Population health: control rates and 30-day readmissions month by month, all departments or one, by
+age group, sex or area, or any of them narrowed to one value."""
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -7,7 +8,7 @@ from reports.projections.base import rows
 from reports.projections.population_health import ALL_DEPARTMENTS, MONTHLY
 from reports.queries.common import from_view
 
-GROUPINGS = ("month", "department")
+GROUPINGS = ("month", "department", "age_group", "sex", "area")
 COUNTS = (
     "patients",
     "diabetes_patients",
@@ -41,33 +42,61 @@ def _with_rates(row: dict) -> dict:
 
 
 def population_health(
-    *, start: datetime.date, end: datetime.date, department_id: int | None = None, group_by: str = "month"
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    department_id: int | None = None,
+    group_by: str = "month",
+    age_group: str = "",
+    sex: str = "",
+    area: str = "",
 ) -> dict:
-    """Months overlapping [start, end]. `series`: one row per month for the department asked (default: all
-    departments, each patient once). `rows`: the same, or with group_by=department one row per month and
-    department."""
-    params = {"start": start.replace(day=1), "end": end, "department": department_id or ALL_DEPARTMENTS}
-    columns = f"month, department_id, department_name, {', '.join(COUNTS)}"
-    where = "WHERE month BETWEEN %(start)s AND %(end)s"
+    """Months overlapping [start, end], of the patients matching the filters (a department, an age group, a
+    sex, an area). `series`: one row per month (each patient once whatever departments saw them, unless one
+    is asked). `rows`: the same, or one row per month and department / age group / sex / area."""
+    params = {
+        "start": start.replace(day=1),
+        "end": end,
+        "department": department_id or ALL_DEPARTMENTS,
+        "age_group": age_group,
+        "sex": sex,
+        "area": area.upper(),
+    }
+    sums = ", ".join(f"sum({c})::bigint AS {c}" for c in COUNTS)
+    where = "month BETWEEN %(start)s AND %(end)s" + "".join(
+        f" AND {name} = %({name})s" for name in ("age_group", "sex", "area") if params[name]
+    )
 
     def query(cursor):
         series = rows(
             cursor,
-            f"SELECT {columns} FROM {MONTHLY.name} {where} AND department_id = %(department)s ORDER BY month",
+            f"""SELECT month, department_id, max(department_name) AS department_name, {sums}
+                FROM {MONTHLY.name} WHERE {where} AND department_id = %(department)s
+                GROUP BY month, department_id ORDER BY month""",
             params,
         )
         series = [_with_rates(r) for r in series]
-        if group_by == "department":
+        if group_by == "month":
+            table = series
+        elif group_by == "department":
             found = rows(
                 cursor,
-                f"""SELECT {columns} FROM {MONTHLY.name} {where} AND department_id <> {ALL_DEPARTMENTS}
+                f"""SELECT month, department_id, max(department_name) AS department_name, {sums}
+                    FROM {MONTHLY.name} WHERE {where} AND department_id <> {ALL_DEPARTMENTS}
                     {"AND department_id = %(department)s" if department_id else ""}
-                    ORDER BY month, department_name""",
+                    GROUP BY month, department_id ORDER BY month, department_name""",
                 params,
             )
             table = [_with_rates(r) for r in found]
         else:
-            table = series
+            found = rows(
+                cursor,
+                f"""SELECT month, department_id, max(department_name) AS department_name, {group_by}, {sums}
+                    FROM {MONTHLY.name} WHERE {where} AND department_id = %(department)s
+                    GROUP BY month, department_id, {group_by} ORDER BY month, {group_by}""",
+                params,
+            )
+            table = [_with_rates(r) for r in found]
         return {"series": series, "rows": table, "totals": None}
 
     header = {
@@ -75,5 +104,8 @@ def population_health(
         "end": end.isoformat(),
         "department": department_id,
         "group_by": group_by,
+        "age_group": age_group or None,
+        "sex": sex or None,
+        "area": params["area"] or None,
     }
     return {**header, **from_view("population_health", query)}

@@ -26,6 +26,7 @@ def test_every_projection_module_registers_itself_each_history_before_its_recent
         "diagnosis_history",
         "diagnosis_trends",
         "patient_alerts",
+        "patient_view",
         "pharmacy_stock",
         "population_health",
         "queue_board",

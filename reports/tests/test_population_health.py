@@ -12,8 +12,9 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.db import connections
 
-from clinical.models import Diagnosis, Encounter, Icd10Code, LabResult, Vitals
+from clinical.models import Diagnosis, Encounter, Icd10Code, LabResult, Patient, Vitals
 from reports.engine import refresh
+from reports.projections.population_health import AGE_GROUPS
 from tests.support.factories.clinical import DepartmentFactory, PatientFactory, UserFactory
 from tests.support.stack import on_stack, sign_in
 
@@ -44,8 +45,13 @@ def build(seed: int, patients: int = 40) -> Hospital:
     written = Hospital([], [], [], [])
     for code in ("E11.9", "E10.9", "I10", "I13.10", "J06.9"):
         assert Icd10Code.objects.filter(pk=code).exists(), code
+    people = random.Random(-seed)  # demographics of their own: the care drawn below stays as it was
     for _ in range(patients):
-        patient = PatientFactory()
+        patient = PatientFactory(
+            sex=people.choice(["female", "male"]),
+            date_of_birth=datetime.date(people.randint(1925, 2020), people.randint(1, 12), people.randint(1, 28)),
+            postal_code=people.choice(["62704", "627-11", "SW1A 1AA", ""]),
+        )
         stays = []
         for _ in range(rng.randint(1, 4)):
             started = start + datetime.timedelta(days=rng.randint(0, 119), hours=rng.randint(0, 23))
@@ -163,8 +169,14 @@ def view_rows() -> dict[tuple[datetime.date, int], dict]:
         cursor.execute("SELECT * FROM reports_population_health_monthly")
         names = [c.name for c in cursor.description]
         found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    keep = lambda r: {k: v for k, v in r.items() if k not in ("month", "department_id", "department_name")}  # noqa: E731
-    return {(r["month"], r["department_id"]): keep(r) for r in found}
+    # Rows are also split by age group, sex and area: summed, they give the month x department figures.
+    summed: dict[tuple[datetime.date, int], dict] = {}
+    for r in found:
+        row = summed.setdefault((r["month"], r["department_id"]), {})
+        for k, v in r.items():
+            if k not in ("month", "department_id", "department_name", "age_group", "sex", "area"):
+                row[k] = row.get(k, 0) + v
+    return summed
 
 
 @pytest.mark.parametrize("seed", [7, 2026])
@@ -268,3 +280,41 @@ def test_population_health_refreshes_at_most_once_per_its_own_interval(settings)
     settings.PROJECTION_MIN_INTERVALS = {}
     time.sleep(0.6)  # past the default interval
     assert refresh.refresh("population_health", later=lambda *_: None)["refreshes"] == 1
+
+
+def _age_group(born: datetime.date, month: datetime.date) -> str:
+    age = month.year - born.year - ((month.month, month.day) < (born.month, born.day))
+    return next(label for label, low, high in AGE_GROUPS if high is None or age <= high)
+
+
+def test_the_rows_split_by_age_group_sex_and_area_as_the_patients_are():
+    from reports.queries.population import population_health
+
+    hospital = build(11)
+    refresh.refresh("population_health", force=True)
+    patients = {p.pk: p for p in Patient.objects.using("default").all()}
+    cared = {(month_of(e.started_at), e.patient_id) for e in hospital.encounters}
+    dimension = {
+        "sex": lambda p, m: p.sex,
+        "age_group": lambda p, m: _age_group(p.date_of_birth, m),
+        "area": lambda p, m: "".join(c for c in p.postal_code if c.isalnum()).upper()[:3] or "?",
+    }
+    span = {"start": datetime.date(2025, 1, 1), "end": datetime.date(2025, 5, 31)}
+    for name, of in dimension.items():
+        want: dict[tuple, int] = {}
+        for month, patient in cared:
+            key = (month, of(patients[patient], month))
+            want[key] = want.get(key, 0) + 1
+        answer = population_health(**span, group_by=name)
+        got = {(r["month"], r[name]): r["patients"] for r in answer["rows"] if r["patients"]}  # (discharges only: 0)
+        assert got == want, name
+    females = population_health(**span, sex="female")
+    want = {}
+    for month, patient in cared:
+        if patients[patient].sex == "female":
+            want[month] = want.get(month, 0) + 1
+    assert {r["month"]: r["patients"] for r in females["series"] if r["patients"]} == want
+    area = population_health(**span, area="sw1", group_by="sex")
+    assert area["area"] == "SW1" and all(
+        patients_in_area > 0 for patients_in_area in (r["patients"] for r in area["rows"])
+    )

@@ -111,6 +111,8 @@ ENDPOINTS = [
     api("GET", "patient-detail", PATIENT_VIEWERS, pk="patient"),
     api("PATCH", "patient-detail", {C, F, A}, pk="patient"),
     api("GET", "patient-summary", CLINICAL_READERS, pk="patient"),
+    api("POST", "patient-merge", {A}, pk=MISSING),  # moves a whole record: admins only
+    api("POST", "patient-unmerge", {A}, pk=MISSING),
     api("GET", "department-list", {C, N, F, A}),
     api("GET", "department-detail", {C, N, F, A}, pk="department"),
     api("GET", "icd10-list", {C, A}),
@@ -345,6 +347,8 @@ class AdminAction:
 # Every admin action that runs a command, and the roles that may run it: the same roles the API lets run
 # that command (core.admin.command_action). Superusers may run all of them; no role revokes API keys.
 ADMIN_ACTIONS = [
+    AdminAction("clinical.patient", "merge_patients", frozenset({A})),
+    AdminAction("clinical.patient", "unmerge_patients", frozenset({A})),
     AdminAction("clinical.encounter", "close_encounters", frozenset({C, A})),
     AdminAction("clinical.diagnosis", "resolve_diagnoses", frozenset({C, A})),
     AdminAction("clinical.condition", "resolve_conditions", frozenset({C, A})),
