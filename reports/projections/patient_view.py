@@ -238,6 +238,41 @@ VIEW = View(
 )
 
 
+def name_words_select(patients: str) -> str:
+    """Each word of each patient's names, folded (accents and case aside), one row per word and patient with
+    the parts of the name it is in (f: family, g: given, fg: both): given and family name split at spaces,
+    apostrophes and hyphens, and each name run together ("obrien", "annmarie")."""
+    return f"""
+SELECT w.word, string_agg(DISTINCT w.part, '' ORDER BY w.part) AS parts, p.id AS patient_id,
+       hmis_unaccent(lower(p.family_name || ' ' || p.given_name)) AS sort_name
+FROM {patients} AS t
+JOIN clinical_patient p ON p.id = t.patient_id AND p.merged_into_id IS NULL
+CROSS JOIN LATERAL (
+    SELECT regexp_split_to_table(hmis_unaccent(lower(p.given_name)), '[[:space:]''-]+') AS word, 'g' AS part
+    UNION ALL SELECT regexp_split_to_table(hmis_unaccent(lower(p.family_name)), '[[:space:]''-]+'), 'f'
+    UNION ALL SELECT hmis_unaccent(lower(regexp_replace(p.given_name, '[^[:alnum:]]', '', 'g'))), 'g'
+    UNION ALL SELECT hmis_unaccent(lower(regexp_replace(p.family_name, '[^[:alnum:]]', '', 'g'))), 'f'
+) AS w
+WHERE w.word <> ''
+GROUP BY w.word, p.id, p.family_name, p.given_name"""
+
+
+# Name search's own table (reports/queries/patients.py): narrow rows in (word, sort_name) order, so "Smith"
+# is an index range read in alphabetical order however many Smiths there are.
+NAME_WORDS = View(
+    name="reports_patient_name_words",
+    select=name_words_select(ALL_PATIENTS),
+    unique=("word", "patient_id"),
+    indexes=(("word text_pattern_ops", "sort_name", "patient_id"), ("patient_id", "word")),
+    increment=Increment(
+        key=(("patient_id", "bigint"),),
+        sources=tuple(source.lower() for source in KEYED),
+        touched=TOUCHED,
+        select=name_words_select("{touched}"),
+    ),
+)
+
+
 def _changes_view(source: str, instance, update_fields, created=False) -> bool:
     """A drug's price or stock level, a department's code: nothing the view shows."""
     if source == "pharmacy.drug":
@@ -269,6 +304,14 @@ def current(row: dict, now: datetime.datetime) -> dict:
 
 
 CHUNK = 5000
+CHUNK_PATIENTS = "(SELECT id AS patient_id FROM clinical_patient WHERE id BETWEEN %(a)s AND %(b)s)"
+
+
+def _words(cursor, sql: str, params: dict) -> dict[int, list]:
+    by_patient: dict[int, list] = {}
+    for row in rows(cursor, sql, params):
+        by_patient.setdefault(row["patient_id"], []).append(f"{row['parts']}:{row['word']}")
+    return {patient: sorted(found) for patient, found in by_patient.items()}
 
 
 def differences(cursor) -> list[dict]:
@@ -286,14 +329,23 @@ def differences(cursor) -> list[dict]:
             r["patient_id"]: r
             for r in rows(cursor, f"SELECT * FROM {VIEW.name} WHERE patient_id BETWEEN %(a)s AND %(b)s", span)
         }
-        fresh = {
-            r["patient_id"]: r
-            for r in rows(
-                cursor,
-                patient_select("(SELECT id AS patient_id FROM clinical_patient WHERE id BETWEEN %(a)s AND %(b)s)"),
-                span,
-            )
-        }
+        fresh = {r["patient_id"]: r for r in rows(cursor, patient_select(CHUNK_PATIENTS), span)}
+        words = _words(
+            cursor,
+            f"SELECT word, parts, patient_id FROM {NAME_WORDS.name} WHERE patient_id BETWEEN %(a)s AND %(b)s",
+            span,
+        )
+        live_words = _words(cursor, name_words_select(CHUNK_PATIENTS), span)
+        for patient in sorted(words.keys() | live_words.keys()):
+            if words.get(patient, []) != live_words.get(patient, []):
+                found.append(
+                    {
+                        "key": patient,
+                        "field": "name_words",
+                        "view": words.get(patient, []),
+                        "source": live_words.get(patient, []),
+                    }
+                )
         for patient in sorted(held.keys() | fresh.keys()):
             if patient not in held or patient not in fresh:
                 found.append({"key": patient, "field": "row", "view": patient in held, "source": patient in fresh})
@@ -308,6 +360,11 @@ def differences(cursor) -> list[dict]:
 def recompute(cursor, keys) -> None:
     """Rewrite the rows of these patients from the write model (and drop those of patients gone)."""
     ids = sorted({int(k) for k in keys})
+    cursor.execute(f"DELETE FROM {NAME_WORDS.name} WHERE patient_id = ANY(%(ids)s)", {"ids": ids})
+    cursor.execute(
+        f"INSERT INTO {NAME_WORDS.name} {name_words_select('(SELECT unnest(%(ids)s::bigint[]) AS patient_id)')}",
+        {"ids": ids},
+    )
     cursor.execute(f"DELETE FROM {VIEW.name} WHERE patient_id = ANY(%(ids)s)", {"ids": ids})
     cursor.execute(
         f"INSERT INTO {VIEW.name} {patient_select('(SELECT unnest(%(ids)s::bigint[]) AS patient_id)')}", {"ids": ids}
@@ -317,7 +374,7 @@ def recompute(cursor, keys) -> None:
 PROJECTION = Projection(
     name="patient_view",
     title="Patient view",
-    views=(VIEW,),
+    views=(VIEW, NAME_WORDS),
     sources=SOURCES,
     wants=_changes_view,
     functions=(UNACCENT,),

@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_datetime
 from core.routing.router import read_alias
 from reports.engine.freshness import answer as freshness
 from reports.projections.base import rows
-from reports.projections.patient_view import PROJECTION, TOUCHED, VIEW, current, patient_select
+from reports.projections.patient_view import NAME_WORDS, PROJECTION, TOUCHED, VIEW, current, patient_select
 
 IN_SYNC, SYNCING, OUT_OF_SYNC = "in_sync", "syncing", "out_of_sync"
 MEDICATION_STATES = {
@@ -180,6 +180,7 @@ def patient_summary(*, patient_id: int) -> dict | None:
 # --- search ----------------------------------------------------------------------------------------------
 
 FUZZY = "0.4"
+MAX_COUNT = 1000  # a name search counts and pages through at most this many patients (the best matches)
 MRN_LIKE = re.compile(r"^[A-Za-z]{1,5}-?\d+$")
 PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
 MONTHS = {
@@ -248,6 +249,10 @@ class Search:
     sex: str = ""
     condition: str = ""
     kind: str = field(default="", init=False)
+    # for a name search: the folded words, each with the part of the name it must be in ("f", "g") or None
+    words: list = field(default_factory=list, init=False)
+    filters: list = field(default_factory=list, init=False)  # the conditions on `v` besides `q`
+    exact: str = field(default="", init=False)  # SQL over `v`: every word is a whole word of the name
 
     def plan(self, *, fuzzy: bool = False) -> tuple[str, dict, str]:
         """(WHERE, params, ORDER BY) over the view `v`."""
@@ -274,6 +279,7 @@ class Search:
             else:
                 self.kind = "name"
                 order = self._names(q, where, params, fuzzy=fuzzy)
+        named = len(where)
         if self.postal_code:
             where.append("v.postal_key LIKE %(postal)s")
             params["postal"] = re.sub(r"[^0-9A-Za-z]", "", self.postal_code).upper() + "%"
@@ -296,6 +302,7 @@ class Search:
             code = self.condition.strip().upper()
             code = f"{code[:3]}.{code[3:]}" if len(code) > 3 and "." not in code else code
             params["code"], params["code_prefix"] = code, code.rstrip(".") + ".%"
+        self.filters = where[named:]
         return " AND ".join(where), params, order
 
     def _names(self, q: str, where: list, params: dict, *, fuzzy: bool) -> str:
@@ -304,9 +311,12 @@ class Search:
         if "," in q:
             family, _, given = (fold(p).strip() for p in q.partition(","))
             words = [*family.split(), *given.split()]
+            self.words = [(w, "f") for w in _split(family)] + [(w, "g") for w in _split(given)]
         else:
             family = given = ""
             words = fold(q).split()
+            self.words = [(w, None) for w in _split(fold(q))]
+        self.words = self.words[:5]
         words = [re.sub(r"[^\w'-]", "", w) for w in words][:5]
         words = [w for w in words if w]
         params["text"] = " ".join(words)
@@ -331,7 +341,15 @@ class Search:
         exact = " AND ".join(f"v.search_name ~ %(x{i})s" for i in range(len(words)))
         for i, word in enumerate(words):
             params[f"x{i}"] = rf"(^|[\s'-]){re.escape(word)}($|[\s'-])"
+        self.exact = f"({exact})"
+        for i, (word, part) in enumerate(self.words):
+            params[f"nw{i}"], params[f"nl{i}"], params[f"np{i}"] = word, f"{_like(word)}%", part
         return f"({exact}) DESC, similarity(v.search_name, %(text)s) DESC, v.sort_name, v.patient_id"
+
+
+def _split(text: str) -> list[str]:
+    """Words as the name-words table holds them: split at spaces, apostrophes and hyphens, letters and digits."""
+    return [w for w in (re.sub(r"[^\w]", "", part) for part in re.split(r"[\s'-]+", text)) if w]
 
 
 def _like(text: str) -> str:
@@ -381,9 +399,61 @@ class Results:
         self.where, self.params, self.order = search.plan()
         self.params["waiting"] = waiting or []
         self._count = None
+        # A name search reads the name-words table in alphabetical order (whole words first, then starts of
+        # words), unless the view cannot be trusted to hold every patient (then as below, from `source`).
+        self.by_words = search.kind == "name" and bool(search.words) and waiting is not None
         if search.kind == "name" and not self._exists():
+            self.by_words = False
             self.where, self.params, self.order = search.plan(fuzzy=True)
             self.params["waiting"] = waiting or []
+
+    def _ranked(self, per_tier: int) -> str:
+        """The patients a name search finds as (tier, sort_name, patient_id): whole words (0), then starts of
+        words (1), at most `per_tier` of each, alphabetically; and those whose changes wait, from the record."""
+        words_table = NAME_WORDS.name
+        search = self.search
+
+        def has(i: int, exact: bool) -> str:
+            match = f"x{i}.word = %(nw{i})s" if exact else f"x{i}.word LIKE %(nl{i})s"
+            part = f" AND position(%(np{i})s in x{i}.parts) > 0" if search.words[i][1] else ""
+            return f"EXISTS (SELECT 1 FROM {words_table} x{i} WHERE x{i}.patient_id = d.patient_id AND {match}{part})"
+
+        others_exact = "".join(f" AND {has(i, True)}" for i in range(1, len(search.words)))
+        others_start = "".join(f" AND {has(i, False)}" for i in range(1, len(search.words)))
+        all_exact = f"{has(0, True)}{others_exact}"
+        filters = ""
+        if search.filters:
+            narrowed = " AND ".join(search.filters)
+            filters = f" AND EXISTS (SELECT 1 FROM {VIEW.name} v WHERE v.patient_id = d.patient_id AND {narrowed})"
+        first = " AND position(%(np0)s in d.parts) > 0" if search.words[0][1] else ""
+        mine = " AND d.patient_id <> ALL(%(waiting)s)"
+        exact = (
+            f"SELECT 0 AS tier, d.sort_name, d.patient_id FROM {words_table} d "
+            f"WHERE d.word = %(nw0)s{first}{mine}{others_exact}{filters} "
+            f"ORDER BY d.sort_name, d.patient_id LIMIT {per_tier}"
+        )
+        # Starts of words: the first word only started (not whole), or whole with another only started;
+        # never a patient all of whose words are whole (the first tier has them).
+        started = (
+            f"SELECT d.sort_name, d.patient_id FROM {words_table} d "
+            f"WHERE d.word LIKE %(nl0)s AND d.word <> %(nw0)s{first}{mine}{others_start} AND NOT ({all_exact}){filters}"
+        )
+        if len(search.words) > 1:
+            started += (
+                f" UNION SELECT d.sort_name, d.patient_id FROM {words_table} d "
+                f"WHERE d.word = %(nw0)s{first}{mine}{others_start} AND NOT ({all_exact}){filters}"
+            )
+        else:
+            started += " GROUP BY d.sort_name, d.patient_id"
+        starts = (
+            f"SELECT 1 AS tier, s.sort_name, s.patient_id FROM ({started}) AS s "
+            f"ORDER BY s.sort_name, s.patient_id LIMIT {per_tier}"
+        )
+        waiting = (
+            f"SELECT CASE WHEN {search.exact} THEN 0 ELSE 1 END AS tier, v.sort_name, v.patient_id "
+            f"FROM ({WAITING_SQL}) AS v WHERE {self.where}"
+        )
+        return f"({exact}) UNION ALL ({starts}) UNION ALL ({waiting})"
 
     def _run(self, sql: str, params: dict) -> list[dict]:
         with connections[self.alias].cursor() as cursor:
@@ -392,12 +462,19 @@ class Results:
             return rows(cursor, sql, params)
 
     def _exists(self) -> bool:
+        if self.by_words:
+            return bool(self._run(f"SELECT 1 FROM ({self._ranked(1)}) AS r LIMIT 1", self.params))
         return bool(self._run(f"SELECT 1 FROM {self.source} v WHERE {self.where} LIMIT 1", self.params))
 
     def count(self) -> int:
+        """How many patients match; a name search counts at most MAX_COUNT (the best matches: narrow it)."""
         if self._count is None:
-            counted = self._run(f"SELECT count(*) AS n FROM {self.source} v WHERE {self.where}", self.params)
-            self._count = counted[0]["n"]
+            if self.by_words:
+                counted = self._run(f"SELECT count(*) AS n FROM ({self._ranked(MAX_COUNT)}) AS r", self.params)
+                self._count = min(counted[0]["n"], MAX_COUNT)
+            else:
+                counted = self._run(f"SELECT count(*) AS n FROM {self.source} v WHERE {self.where}", self.params)
+                self._count = counted[0]["n"]
         return self._count
 
     def __len__(self) -> int:
@@ -408,11 +485,28 @@ class Results:
             return self[index : index + 1][0]
         start, stop = index.start or 0, index.stop
         limit = "" if stop is None else f" LIMIT {int(stop) - int(start)}"
-        found = self._run(
-            f"SELECT {LIST_COLUMNS} FROM {self.source} v WHERE {self.where} "
-            f"ORDER BY {self.order}{limit} OFFSET {int(start)}",
-            self.params,
-        )
+        if self.by_words:
+            stop = min(MAX_COUNT, stop if stop is not None else MAX_COUNT)
+            ranked = self._run(
+                f"SELECT patient_id FROM ({self._ranked(stop)}) AS r ORDER BY tier, sort_name, patient_id "
+                f"LIMIT {max(0, stop - int(start))} OFFSET {int(start)}",
+                self.params,
+            )
+            ids = [r["patient_id"] for r in ranked]
+            by_id = {
+                r["patient_id"]: r
+                for r in self._run(
+                    f"SELECT {LIST_COLUMNS} FROM {self.source} v WHERE v.patient_id = ANY(%(ids)s)",
+                    {**self.params, "ids": ids},
+                )
+            }
+            found = [by_id[i] for i in ids if i in by_id]
+        else:
+            found = self._run(
+                f"SELECT {LIST_COLUMNS} FROM {self.source} v WHERE {self.where} "
+                f"ORDER BY {self.order}{limit} OFFSET {int(start)}",
+                self.params,
+            )
         today = timezone.localdate()
         for row in found:
             row["id"] = row.pop("patient_id")
