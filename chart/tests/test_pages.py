@@ -190,3 +190,53 @@ def test_clinician_sees_alerts_with_reasons_and_records_a_lab_result_on_the_char
     page.reload()
     expect(page.get_by_role("region", name="Alerts")).to_contain_text("Critical lab result: Potassium 6.9 mmol/L")
     shot(page, "patient-chart-alerts")
+
+
+def test_front_desk_finds_a_patient_is_warned_of_a_duplicate_and_corrects_details(browse):
+    from clinical import commands as clinical
+    from reports.engine import refresh
+    from tests.support.stack import wait_replayed
+
+    UserFactory(username="desk", first_name="Sam", last_name="Desk", roles=["front_desk"])
+    UserFactory(username="drpcp", first_name="Jane", last_name="Goodall", roles=["clinician"])
+    born = datetime.date(1980, 3, 4)
+    daniel = clinical.patient_register(
+        given_name="Daniel", family_name="Cohen", date_of_birth=born, phone="+1 555 010 2233", postal_code="62704"
+    )
+    clinical.patient_register(given_name="Dana", family_name="Cohen", date_of_birth=datetime.date(1975, 11, 30))
+    refresh.refresh("patient_view")
+    wait_replayed()
+    page = browse("desk")
+
+    page.get_by_role("link", name="Patients").click()
+    page.get_by_label("Name, MRN, phone or birth date").fill("cohen, dan")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("link", name="Cohen, Dana")).to_be_visible()
+    expect(page.get_by_role("link", name="Cohen, Daniel")).to_be_visible()
+    page.get_by_label("Name, MRN, phone or birth date").fill("04/03/1980")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("link", name="Cohen, Daniel")).to_be_visible()
+    expect(page.get_by_role("link", name="Cohen, Dana")).to_have_count(0)
+    shot(page, "patients-search-birth-date")
+
+    page.get_by_role("link", name="Register a patient").click()
+    page.get_by_label("Given name").fill("Danial")
+    page.get_by_label("Family name").fill("Cohen")
+    page.get_by_label("Date of birth").fill("1980-03-04")
+    page.get_by_label("Sex").select_option("male")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("heading", name="This person may be registered already")).to_be_visible()
+    shot(page, "patients-register-duplicate")
+    assert Patient.objects.using("default").count() == 2
+    page.get_by_role("link", name="Cohen, Daniel").click()
+
+    page.get_by_role("link", name="Edit details").click()
+    page.get_by_label("Address", exact=True).fill("12 Elm St")
+    page.get_by_label("City").fill("Springfield")
+    page.get_by_label("Primary care provider").select_option(label="Jane Goodall")
+    page.get_by_role("button", name="Save details").click()
+    expect(page.get_by_text("Details saved.")).to_be_visible()
+    expect(page.get_by_label("Patient")).to_contain_text("Primary care: Jane Goodall")
+    shot(page, "patient-chart-banner")
+    daniel.refresh_from_db(using="default")
+    assert (daniel.address_line1, daniel.city) == ("12 Elm St", "Springfield")
