@@ -274,7 +274,9 @@ NAME_WORDS = View(
 
 
 def _changes_view(source: str, instance, update_fields, created=False) -> bool:
-    """A drug's price or stock level, a department's code: nothing the view shows."""
+    """A drug's price or stock level, a new department, a department's code: nothing the view shows."""
+    if source == "clinical.department":
+        return created is False and (update_fields is None or "name" in update_fields)
     if source == "pharmacy.drug":
         return created is False and (
             update_fields is None or bool({"generic_name", "strength", "form"} & set(update_fields))
