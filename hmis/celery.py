@@ -5,6 +5,7 @@ import os
 from celery import Celery
 from celery.signals import before_task_publish
 
+from core import metrics
 from hmis import celery_fixes
 
 celery_fixes.install()
@@ -14,6 +15,7 @@ app = Celery("hmis", task_cls="core.routing.tasks:RoutedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["ops", "core.audit", "core.api"])
 app.autodiscover_tasks()
+metrics.connect_celery()
 
 
 @before_task_publish.connect(weak=False)

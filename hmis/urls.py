@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from ops.views import healthz
+from ops.views import healthz, live, metrics_view, ready
 from reports.views import dashboard_page
 
 urlpatterns = [
@@ -23,6 +23,9 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    path("healthz/live", live, name="healthz-live"),
+    path("healthz/ready", ready, name="healthz-ready"),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler404 = "core.api.errors.not_found"

@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from django.conf import settings
 from django.db import DatabaseError, connections
 
+from core import metrics
 from core.routing import lsn as lsn_mod
 from core.routing import positions
 from core.routing.health import PROBE_MARK
@@ -46,6 +47,11 @@ class RoutingMiddleware:
             response = self.get_response(request)
             if state.wrote:
                 self._remember_position(response, state, cookie_lsn)
+            elapsed = time.perf_counter() - started
+            match = getattr(request, "resolver_match", None)
+            # The URL's name, never its path: ids (and so patients) stay out of the labels.
+            view = (match.view_name or match.route) if match else "unmatched"
+            metrics.observe_request(view, request.method, response.status_code, elapsed)
             log.info(
                 json.dumps(
                     {
@@ -54,7 +60,7 @@ class RoutingMiddleware:
                         "path": request.path,
                         "status": response.status_code,
                         "wrote": state.wrote,
-                        "ms": round((time.perf_counter() - started) * 1000, 1),
+                        "ms": round(elapsed * 1000, 1),
                         "queries": dict(state.queries),
                         "probes": dict(state.probes),
                         "min_lsn": lsn_mod.format_lsn(cookie_lsn) if cookie_lsn else None,

@@ -14,6 +14,7 @@ import time
 from django.conf import settings
 from django.db import connections
 
+from core import metrics
 from core.routing import lsn as lsn_mod
 from reports import dashboard
 from reports.engine import freshness, increments, store
@@ -95,6 +96,16 @@ def _refresh_once(cursor, projection: Projection, *, full: bool) -> None:
     """One refresh: views kept as tables recompute the keys touched since the last refresh (all of them
     when `full`, reports/engine/increments.py); materialized views are refreshed whole."""
     started = time.perf_counter()
+    try:
+        _refresh_steps(cursor, projection, full=full, started=started)
+    except Exception:
+        metrics.PROJECTION_REFRESH_FAILURES.labels(projection.name).inc()
+        raise
+    metrics.PROJECTION_REFRESHES.labels(projection.name).inc()
+    metrics.PROJECTION_REFRESH_SECONDS.labels(projection.name).observe(time.perf_counter() - started)
+
+
+def _refresh_steps(cursor, projection: Projection, *, full: bool, started: float) -> None:
     previous = "" if full else state(cursor, projection.name)["snapshot"]
     cursor.execute("SELECT pg_current_snapshot()::text, statement_timestamp()")
     snapshot, snapshot_at = cursor.fetchone()

@@ -227,6 +227,11 @@ ENDPOINTS = [
     api("GET", "schema", EVERYONE),
     api("GET", "api-docs", EVERYONE),
     api("GET", "healthz", EVERYONE),
+    api("GET", "healthz-live", EVERYONE),
+    api("GET", "healthz-ready", EVERYONE),
+    # Not role-gated: a bearer token (METRICS_TOKEN) or the caller's network (METRICS_ALLOWED_NETWORKS, loopback by
+    # default, where the test client calls from); tests/integration/test_observability.py checks both.
+    api("GET", "metrics", EVERYONE),
     # --- FHIR R4 (a resource type is readable by whoever may read one of the models it comes from) ---
     api("GET", "fhir:metadata", EVERYONE),
     *(api("GET", "fhir:type", allowed, resource_type=f"={name}") for name, allowed in FHIR_READERS.items()),
