@@ -25,6 +25,9 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 log = logging.getLogger("hmis.metrics")
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # the families below without labels open their file at once
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
 # The text format every Prometheus since 2.0 reads (1.0.0 only adds escaping for UTF-8 names we never use).
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
