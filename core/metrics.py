@@ -23,6 +23,8 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, g
 from prometheus_client import multiprocess as _multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
+from core import tracing
+
 log = logging.getLogger("hmis.metrics")
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # the families below without labels open their file at once
@@ -107,9 +109,11 @@ def statement_kind(sql: str) -> str:
 def _timed(alias: str):
     def timed(execute, sql, params, many, context):
         started = time.perf_counter()
+        token = tracing.CURRENT_ALIAS.set(alias)  # for the statement's span (core/tracing.py)
         try:
             return execute(sql, params, many, context)
         finally:
+            tracing.CURRENT_ALIAS.reset(token)
             _child(DB_QUERIES, alias, statement_kind(sql)).observe(time.perf_counter() - started)
 
     timed.hmis_metrics = True

@@ -14,7 +14,7 @@ import time
 from django.conf import settings
 from django.db import connections
 
-from core import metrics
+from core import metrics, tracing
 from core.routing import lsn as lsn_mod
 from reports import dashboard
 from reports.engine import freshness, increments, store
@@ -97,7 +97,8 @@ def _refresh_once(cursor, projection: Projection, *, full: bool) -> None:
     when `full`, reports/engine/increments.py); materialized views are refreshed whole."""
     started = time.perf_counter()
     try:
-        _refresh_steps(cursor, projection, full=full, started=started)
+        with tracing.span("projection.refresh", **{"hmis.projection": projection.name, "hmis.full": full}):
+            _refresh_steps(cursor, projection, full=full, started=started)
     except Exception:
         metrics.PROJECTION_REFRESH_FAILURES.labels(projection.name).inc()
         raise
