@@ -24,6 +24,7 @@ from prometheus_client import multiprocess as _multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from core import tracing
+from core.routing import state
 
 log = logging.getLogger("hmis.metrics")
 
@@ -114,7 +115,15 @@ def _timed(alias: str):
             return execute(sql, params, many, context)
         finally:
             tracing.CURRENT_ALIAS.reset(token)
-            _child(DB_QUERIES, alias, statement_kind(sql)).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            kind = statement_kind(sql)
+            _child(DB_QUERIES, alias, kind).observe(elapsed)
+            # The unit of work's own tally (request and task log lines): probes apart.
+            unit = state.current()
+            counts = unit.probes if kind == "probe" else unit.queries
+            counts[alias] = counts.get(alias, 0) + 1
+            if kind != "probe":
+                unit.query_ms[alias] = unit.query_ms.get(alias, 0.0) + elapsed * 1000
 
     timed.hmis_metrics = True
     return timed

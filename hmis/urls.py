@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from ops.views import healthz, live, metrics_view, ready
+from ops.views import healthz, live, metrics_view, ready, system_page
 from reports.views import dashboard_page
 
 urlpatterns = [
     path("", dashboard_page, name="home"),
     path("reports/", include("reports.urls")),
+    path("admin/system/", system_page, name="admin-system"),  # before the admin's catch-all
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("patients/", include("clinical.urls")),

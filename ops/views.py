@@ -1,7 +1,15 @@
+import json
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core import metrics
+from ops import system
 from ops.metrics import SystemCollector
 from ops.status import readiness, system_status
 
@@ -46,3 +54,26 @@ def metrics_view(request):
     if not metrics.may_read(request.META.get("REMOTE_ADDR"), request.META.get("HTTP_AUTHORIZATION")):
         return HttpResponse("forbidden\n", status=403, content_type="text/plain")
     return HttpResponse(metrics.exposition(SystemCollector()), content_type=metrics.CONTENT_TYPE)
+
+
+@require_GET
+@login_required
+def system_page(request):
+    """The admin's System page (ops/system.py): the last hour's charts and the detailed status."""
+    if not request.user.has_perm(system.PERMISSION):
+        raise PermissionDenied
+    try:
+        charts, unavailable = system.charts(), None
+    except system.PrometheusUnavailable as exc:
+        charts, unavailable = [], str(exc)
+    report = system_status()
+    context = {
+        **admin.site.each_context(request),
+        "title": "System",
+        "charts": charts,
+        "unavailable": unavailable,
+        "status": report,
+        "status_json": json.dumps(report, indent=2, default=str),
+        "prometheus_url": settings.PROMETHEUS_URL,
+    }
+    return render(request, "ops/system.html", context)

@@ -321,6 +321,7 @@ ENDPOINTS = [
     page("POST", "scheduling:queue_requeue", {C, A}, entry_id=MISSING),
     page("POST", "scheduling:queue_priority", {C, N, A}, entry_id=MISSING),
     *REPORT_PAGES,
+    page("GET", "admin-system", {A}),  # servers, positions and load over the last hour (ops/system.py)
     # --- Exports ---
     *REPORT_EXPORTS,
 ]

@@ -161,3 +161,45 @@ def _server(alias):
 
     s = connections[alias].settings_dict
     return f"{s['HOST']}:{s['PORT']}"
+
+
+def test_one_json_line_per_request_with_its_ids_and_statements_per_alias(caplog):
+    import json
+    import logging
+
+    from core.logs import JsonFormatter
+
+    caplog.set_level(logging.INFO, logger="hmis.request")
+    register()
+    response = Client().get("/healthz/ready", HTTP_X_REQUEST_ID="lb-probe-7")
+    assert response["X-Request-ID"] == "lb-probe-7"
+    assert len(Client().get("/healthz/live", HTTP_X_REQUEST_ID="bad id; drop table")["X-Request-ID"]) == 32
+    record = next(r for r in caplog.records if r.name == "hmis.request" and r.path == "/healthz/ready")
+    line = json.loads(JsonFormatter().format(record))
+    assert line["event"] == "request" and line["status"] == 200 and line["level"] == "INFO"
+    assert line["request_id"] == "lb-probe-7" and line["logger"] == "hmis.request"
+    assert line["queries"]["default"] >= 1 and line["query_ms"]["default"] > 0
+    assert "trace_id" in line  # null while tracing is off
+    other = logging.LogRecord("hmis.x", logging.WARNING, __file__, 1, "plain %s", ("text",), None)
+    assert json.loads(JsonFormatter().format(other))["message"] == "plain text"
+
+
+def test_the_system_page_is_for_admins_and_shows_the_servers_even_without_prometheus(ops_client):
+    from tests.support.factories.clinical import UserFactory
+
+    admin = Client()
+    admin.force_login(UserFactory(username="obs-admin", is_staff=True, roles=["admin"]))
+    wait_replayed()
+    with override_settings(PROMETHEUS_URL="http://127.0.0.1:9"):  # nothing listens there
+        page = admin.get("/admin/system/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="prometheus-unavailable"' in html
+    for alias in standbys():
+        assert f"<td>{alias}</td>" in html
+    assert "serving reads" in html and "Patroni" in html
+    assert 'href="/admin/system/"' in admin.get("/admin/").content.decode()  # linked from the admin's index
+    assert ops_client.get("/admin/system/").status_code == 403  # staff, not an admin
+    assert 'href="/admin/system/"' not in ops_client.get("/admin/").content.decode()
+    anonymous = Client().get("/admin/system/")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")

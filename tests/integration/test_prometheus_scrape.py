@@ -162,7 +162,7 @@ def test_prometheus_scrapes_web_and_worker_and_sees_the_workload(gunicorn, prome
     created = 'sum(hmis_http_requests_total{job="hmis-web",view="patient-list",method="POST",status="201"})'
     wait_until(lambda: one(prometheus, created) == writes, timeout=30, message=f"{writes} POSTs counted")
     report = 'sum(hmis_http_requests_total{job="hmis-web",view="report-ar-aging",method="GET",status="200"})'
-    assert one(prometheus, report) == reads
+    wait_until(lambda: one(prometheus, report) == reads, timeout=30, message=f"{reads} report reads counted")
     # Both gunicorn workers answered (each records into files named for its pid), and the scrape merged them.
     pids = {path.stem.rsplit("_", 1)[1] for path in (tmp_path / "web-metrics").glob("counter_*.db")}
     assert len(pids) >= 2, pids
@@ -206,3 +206,31 @@ def test_prometheus_scrapes_web_and_worker_and_sees_the_workload(gunicorn, prome
     assert one(prometheus, f'hmis_replica_replay_paused{{alias="{other}"}}') == 0
     assert one(prometheus, 'max(hmis_projection_staleness_seconds{job="hmis-web"})') is not None
     assert one(prometheus, 'count(hmis_cluster_member_role{role="primary"})') == 1
+
+    # The admin's System page draws the last hour from this Prometheus.
+    from django.test import Client, override_settings
+
+    from tests.support.factories.clinical import UserFactory
+
+    admin = Client()
+    admin.force_login(UserFactory(username="scrape-admin", is_staff=True, roles=["admin"]))
+    wait_replayed()
+    with override_settings(PROMETHEUS_URL=prometheus):
+        page = admin.get("/admin/system/")
+    assert page.status_code == 200
+    charts = {c["id"]: c for c in json.loads(_json_script(page.content.decode(), "chart-data"))}
+    assert set(charts) == {"lag", "staleness", "backlog", "latency"}
+    assert {d["label"] for d in charts["lag"]["datasets"]} == set(standbys())
+    assert len(charts["lag"]["labels"]) == 121  # every 30 s of the last hour
+    latest = [v for d in charts["latency"]["datasets"] for v in d["data"] if v is not None]
+    assert latest and all(0 < v < 10_000 for v in latest)  # milliseconds
+    assert any(v is not None for d in charts["backlog"]["datasets"] for v in d["data"])
+
+
+def _json_script(html: str, element_id: str) -> str:
+    import html as html_lib
+    import re
+
+    match = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', html, re.S)
+    assert match, f"no {element_id} in the page"
+    return html_lib.unescape(match.group(1))

@@ -50,7 +50,7 @@ def _patient():
     )
 
 
-def _post_allergy(api_as, patient) -> None:
+def _post_allergy(api_as, patient, request_id: str = "") -> str:
     """A write through the API that dirties the patient alerts (and so queues their refresh)."""
     api = api_as("clinician")
     wait_replayed()
@@ -58,8 +58,10 @@ def _post_allergy(api_as, patient) -> None:
         f"/api/v1/allergies/?note={FAMILY}",
         {"patient": patient.pk, "substance": "Aspirin", "severity": "severe"},
         format="json",
+        **({"HTTP_X_REQUEST_ID": request_id} if request_id else {}),
     )
     assert answer.status_code == 201, answer.content
+    return answer["X-Request-ID"]
 
 
 # What a connection runs as it opens, before Django's execute wrappers (so without our alias; the span's
@@ -134,24 +136,59 @@ def _worker_spans() -> list[dict]:
     return found
 
 
+def _worker_lines(event: str) -> list[dict]:
+    found = []
+    for text in WORKER_LOG.read_text().splitlines():
+        if text.startswith("{") and f'"event":"{event}"' in text:
+            found.append(json.loads(text))
+    return found
+
+
+def _alerts_settled() -> bool:
+    """No refresh of the patient alerts pending or queued: the next write's relay queues its own (one
+    already queued would take the write along, in its own trace: refreshes coalesce)."""
+    from django_redis import get_redis_connection
+
+    from core.events.outbox import _queued_flag
+    from reports.engine.refresh import dirty
+
+    with connections["default"].cursor() as cursor:
+        pending = dirty(cursor, "patient_alerts")[0]
+    return not pending and not get_redis_connection("default").exists(_queued_flag("patient_alerts"))
+
+
 def test_the_trace_reaches_the_workers_refresh(spans, api_as, traced_worker):
     patient = _patient()
-    _post_allergy(api_as, patient)
+    wait_until(_alerts_settled, timeout=60, message="the worker to catch up with the set-up's writes")
+    request_id = _post_allergy(api_as, patient, request_id="obs-trace-1")
+    assert request_id == "obs-trace-1"  # the caller's (a proxy's) id is kept and returned
     server = [s for s in spans.get_finished_spans() if s.kind == SpanKind.SERVER]
     trace_hex = "0x" + format(server[-1].context.trace_id, "032x")
 
     def refreshed():
-        return [
-            s for s in _worker_spans() if s["context"]["trace_id"] == trace_hex and s["name"] == "projection.refresh"
-        ]
+        """The refresh span, once the task's span (which ends after it) is written too."""
+        in_trace = [s for s in _worker_spans() if s["context"]["trace_id"] == trace_hex]
+        if any(s["name"] == "run/reports.refresh_projection" for s in in_trace):
+            return [s for s in in_trace if s["name"] == "projection.refresh"]
+        return None
 
-    refresh = wait_until(refreshed, timeout=60, message="the worker's refresh span in the request's trace")
+    refresh = wait_until(refreshed, timeout=60, message="the worker's task and refresh spans in the request's trace")
     assert refresh[0]["attributes"]["hmis.projection"] == "patient_alerts"
     worker_spans = [s for s in _worker_spans() if s["context"]["trace_id"] == trace_hex]
     names = {s["name"] for s in worker_spans}
-    assert any(name.startswith("run/") for name in names), names  # Celery's task span
+    assert {"run/reports.refresh_projection", "projection.refresh"} <= names  # Celery's task span, ours
     worker_statements = [s["attributes"] for s in worker_spans if s["attributes"].get("db.system") == "postgresql"]
     assert {a.get("hmis.db.alias") for a in worker_statements} >= {"default"}  # refreshes run on the primary
     assert all(a.get("hmis.db.alias") or _connecting(a) for a in worker_statements)
     assert all(a.get("server.address") or a.get("net.peer.name") for a in worker_statements)
     assert FAMILY not in json.dumps(worker_spans)
+
+    # The worker's JSON log lines: the task and the refresh name the request that caused them, and its trace.
+    trace_id = trace_hex[2:]
+    tasks = [t for t in _worker_lines("task") if t.get("request_id") == request_id]
+    assert tasks and tasks[0]["task"] == "reports.refresh_projection" and tasks[0]["outcome"] == "succeeded"
+    assert tasks[0]["trace_id"] == trace_id and tasks[0]["queries"].get("default", 0) > 0
+    assert tasks[0]["query_ms"]["default"] > 0 and tasks[0]["level"] == "INFO"
+    refreshes = [r for r in _worker_lines("refresh") if r.get("request_id") == request_id]
+    assert {r["projection"] for r in refreshes} >= {"patient_alerts"}
+    assert all(r["trace_id"] == trace_id for r in refreshes)
