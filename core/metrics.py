@@ -90,6 +90,8 @@ def _child(metric, *labels):
 
 
 def observe_request(view: str, method: str, status: int, seconds: float) -> None:
+    if not settings.METRICS_ENABLED:
+        return
     _child(HTTP_REQUESTS, view, method, str(status)).inc()
     _child(HTTP_LATENCY, view, method).observe(seconds)
 
@@ -108,6 +110,8 @@ def statement_kind(sql: str) -> str:
 
 
 def _timed(alias: str):
+    enabled = settings.METRICS_ENABLED  # off only to price the metrics (bench/metrics_overhead.py)
+
     def timed(execute, sql, params, many, context):
         started = time.perf_counter()
         token = tracing.CURRENT_ALIAS.set(alias)  # for the statement's span (core/tracing.py)
@@ -117,7 +121,8 @@ def _timed(alias: str):
             tracing.CURRENT_ALIAS.reset(token)
             elapsed = time.perf_counter() - started
             kind = statement_kind(sql)
-            _child(DB_QUERIES, alias, kind).observe(elapsed)
+            if enabled:
+                _child(DB_QUERIES, alias, kind).observe(elapsed)
             # The unit of work's own tally (request and task log lines): probes apart.
             unit = state.current()
             counts = unit.probes if kind == "probe" else unit.queries

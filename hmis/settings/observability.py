@@ -2,6 +2,8 @@
 
 from hmis.settings.env import env
 
+# Record metrics (off only to measure what they cost: bench/metrics_overhead.py).
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 # /metrics answers a bearer token from anywhere, and requests from these networks without one (Prometheus
 # next to the app). Empty token: the networks only. Behind a proxy every request comes from the proxy's
 # address: set a token then, or narrow the networks to Prometheus's.
