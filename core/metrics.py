@@ -196,7 +196,10 @@ def _pool_process_gone(pid=None, **kwargs) -> None:
 def _worker_started(**kwargs) -> None:
     clear_multiprocess_dir()
     if settings.METRICS_WORKER_PORT:
-        serve_worker_metrics(settings.METRICS_WORKER_ADDRESS, settings.METRICS_WORKER_PORT)
+        try:
+            serve_worker_metrics(settings.METRICS_WORKER_ADDRESS, settings.METRICS_WORKER_PORT)
+        except OSError as exc:  # the port taken (another worker on this host): run, unscraped, and say so
+            log.error("worker metrics not served on port %s: %s", settings.METRICS_WORKER_PORT, exc)
 
 
 # --- exposition and who may read it ------------------------------------------------------------------
