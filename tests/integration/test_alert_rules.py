@@ -46,3 +46,30 @@ def test_promtool_unit_tests_pass():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
+
+
+def _declared() -> set[str]:
+    """Every series name /metrics can carry: core/metrics.py's families (with their suffixes) and the
+    gauges ops/metrics.py measures at scrape time."""
+    from prometheus_client.metrics import MetricWrapperBase
+
+    from core import metrics
+
+    names = set()
+    for value in vars(metrics).values():
+        if isinstance(value, MetricWrapperBase):
+            suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum")}[value._type]
+            names.update({value._name, *(value._name + suffix for suffix in suffixes)})
+    source = (RULES.parent / "metrics.py").read_text()
+    names.update(re.findall(r'_gauge\(\s*"(hmis_[a-z0-9_]+)"', source))
+    return names
+
+
+def test_the_rules_the_dashboard_and_the_system_page_name_only_metrics_we_export():
+    used = {}
+    for path in (RULES / "alerts.yml", RULES.parent / "grafana" / "hmis.json", RULES.parent / "system.py"):
+        used[path.name] = set(re.findall(r"(?<![:\w])hmis_[a-z0-9_]+", path.read_text()))
+    declared = _declared()
+    unknown = {name: sorted(names - declared) for name, names in used.items() if names - declared}
+    assert not unknown, f"not exported by /metrics: {unknown}"
+    assert used["alerts.yml"] and used["hmis.json"] and used["system.py"]
