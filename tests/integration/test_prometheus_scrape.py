@@ -21,7 +21,7 @@ import pytest
 from django.core.management import call_command
 
 from tests.support.fixtures import _db_url, _stop, free_port
-from tests.support.stack import in_parallel, on_stack, replay_paused, standbys, wait_replayed, wait_until
+from tests.support.stack import in_parallel, on_stack, replay_paused, shot, standbys, wait_replayed, wait_until
 
 pytestmark = [
     on_stack,
@@ -137,7 +137,9 @@ def one(prometheus: str, promql: str) -> float | None:
     return next(iter(found.values())) if found else None
 
 
-def test_prometheus_scrapes_web_and_worker_and_sees_the_workload(gunicorn, prometheus, celery_worker_process, tmp_path):
+def test_prometheus_scrapes_web_and_worker_and_sees_the_workload(
+    gunicorn, prometheus, celery_worker_process, tmp_path, browse
+):
     out = io.StringIO()
     call_command("create_api_client", "scrape-test", roles=["clinician", "report_viewer"], stdout=out)
     key = out.getvalue().strip().splitlines()[-1].split("Api-Key ")[1]
@@ -213,7 +215,7 @@ def test_prometheus_scrapes_web_and_worker_and_sees_the_workload(gunicorn, prome
     from tests.support.factories.clinical import UserFactory
 
     admin = Client()
-    admin.force_login(UserFactory(username="scrape-admin", is_staff=True, roles=["admin"]))
+    admin.force_login(UserFactory(username="scrape-admin", is_staff=True, roles=["admin"]))  # x-test-pass-1
     wait_replayed()
     with override_settings(PROMETHEUS_URL=prometheus):
         page = admin.get("/admin/system/")
@@ -225,6 +227,20 @@ def test_prometheus_scrapes_web_and_worker_and_sees_the_workload(gunicorn, prome
     latest = [v for d in charts["latency"]["datasets"] for v in d["data"] if v is not None]
     assert latest and all(0 < v < 10_000 for v in latest)  # milliseconds
     assert any(v is not None for d in charts["backlog"]["datasets"] for v in d["data"])
+
+    # In a browser (the live server, same settings): Chart.js draws the four charts under the CSP.
+    with override_settings(PROMETHEUS_URL=prometheus):
+        browser = browse("scrape-admin")
+        errors = []
+        browser.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        browser.goto("/admin/system/")
+        drawn = browser.evaluate(
+            "['lag', 'staleness', 'backlog', 'latency'].map("
+            "id => Chart.getChart(document.getElementById('chart-' + id)).data.datasets.length)"
+        )
+        shot(browser, "admin-system")
+    assert drawn[0] == len(standbys()) and all(count >= 1 for count in drawn[1:]), drawn
+    assert not errors, errors
 
 
 def _json_script(html: str, element_id: str) -> str:
