@@ -203,3 +203,21 @@ def test_the_system_page_is_for_admins_and_shows_the_servers_even_without_promet
     assert 'href="/admin/system/"' not in ops_client.get("/admin/").content.decode()
     anonymous = Client().get("/admin/system/")
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+
+
+def test_idempotent_replays_and_throttled_requests_are_counted(api_as, settings):
+    api = api_as("clinician")
+    before = samples(Client())
+    patient = {"given_name": "Grace", "family_name": "Mwangi", "date_of_birth": "1948-05-17", "sex": "female"}
+    for _ in range(2):
+        answer = api.post("/api/v1/patients/", patient, format="json", HTTP_IDEMPOTENCY_KEY="obs-replay-1")
+        assert answer.status_code == 201
+    assert answer["Idempotent-Replayed"] == "true"
+    settings.API_THROTTLE_RATE = "3/min"
+    throttled_client = api_as("report_viewer")
+    statuses = [throttled_client.get("/api/v1/reports/ar-aging/").status_code for _ in range(5)]
+    assert 429 in statuses
+    after = samples(Client())
+    assert value(after, "hmis_idempotent_replays_total") - value(before, "hmis_idempotent_replays_total") == 1
+    throttled = value(after, "hmis_throttled_requests_total", reason="rate")
+    assert throttled - value(before, "hmis_throttled_requests_total", reason="rate") == statuses.count(429)
