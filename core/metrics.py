@@ -24,7 +24,7 @@ from prometheus_client import multiprocess as _multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from core import tracing
-from core.routing import state
+from core.routing import state as routing_state
 
 log = logging.getLogger("hmis.metrics")
 
@@ -99,7 +99,7 @@ def observe_request(view: str, method: str, status: int, seconds: float) -> None
 # --- database statements: one wrapper on every connection of every process ---------------------------
 
 READ_VERBS = ("SELECT", "WITH", "SHOW", "EXPLAIN", "VALUES")
-PROBE_MARK = "/* hmis routing probe */"  # core/routing/health.py's marker (health imports nothing of ours)
+PROBE_MARK = "/* hmis routing probe */"  # marks the router's health probes (core/routing/health.py uses it)
 
 
 def statement_kind(sql: str) -> str:
@@ -124,7 +124,7 @@ def _timed(alias: str):
             if enabled:
                 _child(DB_QUERIES, alias, kind).observe(elapsed)
             # The unit of work's own tally (request and task log lines): probes apart.
-            unit = state.current()
+            unit = routing_state.current()
             counts = unit.probes if kind == "probe" else unit.queries
             counts[alias] = counts.get(alias, 0) + 1
             if kind != "probe":
