@@ -92,6 +92,45 @@ def micro(n: int = 200_000) -> dict:
     return figures
 
 
+def micro_tracing(n: int = 10_000, statements: int = 3) -> dict:
+    """Microseconds tracing adds to a request like the AR aging API's (a server span and `statements`
+    database spans with their attributes), sampled at 10 % (parent-based), exported over OTLP/HTTP by the
+    batch processor to a local sink, the export's serialisation included (flushed inside the timing). The
+    SDK's cost only: the instrumentations' own wrapping (Django middleware, psycopg's proxy) is not in it."""
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+    from opentelemetry.trace import SpanKind
+
+    sink = ThreadingHTTPServer(("127.0.0.1", 0), _Sink)
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(0.1)))
+    endpoint = f"http://127.0.0.1:{sink.server_address[1]}/v1/traces"
+    # A queue that holds the whole run: none of the export's cost is dropped with a span.
+    processor = BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint), max_queue_size=n * (statements + 1))
+    provider.add_span_processor(processor)
+    tracer = provider.get_tracer("bench")
+    attributes = {
+        "db.system": "postgresql",
+        "server.address": "127.0.0.1",
+        "server.port": 5432,
+        "hmis.db.alias": "replica",
+    }
+    started = time.perf_counter()
+    for _ in range(n):
+        with tracer.start_as_current_span("GET report-ar-aging", kind=SpanKind.SERVER) as span:
+            span.set_attribute("http.route", "api/v1/reports/ar-aging/")
+            for _ in range(statements):
+                with tracer.start_as_current_span("SELECT", kind=SpanKind.CLIENT, attributes=attributes):
+                    pass
+    provider.force_flush()
+    per_request = (time.perf_counter() - started) / n * 1e6
+    provider.shutdown()
+    sink.shutdown()
+    return {"sampled": 0.1, "statements_per_request": statements, "added_per_request_us": round(per_request, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=20, help="length of each load run")
@@ -101,7 +140,7 @@ def main() -> None:
     parser.add_argument("--micro", action="store_true", help="only the per-statement and per-request cost")
     args = parser.parse_args()
     if args.micro:
-        print(json.dumps(micro(), indent=2))
+        print(json.dumps({"metrics": micro(), "tracing": micro_tracing()}, indent=2))
         return
 
     plan = prepare(scale=args.scale)
