@@ -1,7 +1,8 @@
 """What observability costs (issue 26, "Performance"): report p95 with metrics off, metrics on (scraped every
 15 s, as Prometheus would), and metrics plus tracing at 10 % sampling (OTLP over HTTP to a local sink that
 accepts and drops), same run, same data, gunicorn on production settings. Goals: metrics <= 5 %, tracing
-<= 10 % over metrics off. The configurations take turns (ROUNDS) so that drift hits them alike.
+<= 10 % over metrics off. The configurations take turns (ROUNDS), in another order each round, so that
+drift and the slower second run of a pair on a busy machine hit them alike.
 
     .venv/bin/python bench/metrics_overhead.py [--seconds 20] [--concurrency 4] [--scale 1.0] [--micro]
 
@@ -165,7 +166,10 @@ def main() -> None:
     runs: dict[str, list[dict]] = {name: [] for name in configs}
     try:
         for round_ in range(ROUNDS):
-            for name, env in configs.items():
+            # Each round in another order: a run measured second or third is slower on a busy machine.
+            names = list(configs)
+            for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+                env = configs[name]
                 processes.start_web(**env)
                 stop = threading.Event()
                 if name != "metrics off":
