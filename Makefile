@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 REPLICAS ?= 2
 export REPLICAS
 
-.PHONY: venv services stop status migrate seed run test test-unit browser lint format bench clean-stack \
+.PHONY: venv services stop status migrate seed run test test-unit browser prometheus lint format bench clean-stack \
 	backup restore failover-drill api-client
 
 venv: $(VENV)/.installed
@@ -47,7 +47,7 @@ run: seed
 # The whole suite against the real stack: a Patroni cluster (primary + two standbys, one synchronous; etcd;
 # pgBackRest), Redis, a Celery worker, and the browser tests in Debian's Chromium.
 # The suite expects node 1 to lead (the standby aliases are nodes 2 and 3): after a failover, switch back.
-test: venv browser
+test: venv browser prometheus
 	REPLICAS=2 stack/stack.sh up
 	stack/stack.sh switchover 1
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -62,6 +62,14 @@ browser:
 	@test -x /usr/bin/chromium || test "$$(id -u)" != 0 || { \
 	  export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq chromium >/dev/null 2>&1 || \
 	  { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; }
+
+# Debian's prometheus package (promtool for the alert rules' unit tests, prometheus for the real scrape test
+# and `stack/stack.sh prometheus`): installed when missing and we are root; otherwise those tests are skipped.
+prometheus:
+	@command -v promtool >/dev/null || test "$$(id -u)" != 0 || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }; }
 
 # The read side at hospital scale (BENCHMARKS.md): generates the data when missing (about 5 min), then
 # about 20 min of measurements with gunicorn on production settings and a real worker.

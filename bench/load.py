@@ -73,10 +73,13 @@ class RequestLog:
             lines = f.read().decode(errors="replace").splitlines()
         requests = primary = writes = 0
         for line in lines:
-            start = line.find('{"event":"request"')
-            if start < 0:
+            # JSON lines (core/logs.py), or LOG_FORMAT=plain's prefix before the event's JSON.
+            start = line.find("{")
+            if start < 0 or '"event":"request"' not in line:
                 continue
             record = json.loads(line[start:])
+            if record.get("event") != "request":
+                continue
             requests += 1
             if record.get("wrote"):
                 # A write belongs on the primary, with the reads that follow it in that request (the

@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from ops.views import healthz
+from ops.views import healthz, live, metrics_view, ready, system_page
 from reports.views import dashboard_page
 
 urlpatterns = [
     path("", dashboard_page, name="home"),
     path("reports/", include("reports.urls")),
+    path("admin/system/", system_page, name="admin-system"),  # before the admin's catch-all
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("patients/", include("clinical.urls")),
@@ -23,6 +24,9 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    path("healthz/live", live, name="healthz-live"),
+    path("healthz/ready", ready, name="healthz-ready"),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler404 = "core.api.errors.not_found"

@@ -120,3 +120,38 @@ def system_status() -> dict:
     report["status"] = "down" if not primary["up"] else ("ok" if healthy else "degraded")
     report["checked_in_ms"] = round((time.perf_counter() - started) * 1000, 1)
     return report
+
+
+_migrated: list[bool] = []  # once every migration is applied it stays so until the next deploy (a restart)
+
+
+def _migrations_applied() -> bool:
+    if _migrated:
+        return True
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections["default"])
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        return False
+    _migrated.append(True)
+    return True
+
+
+def readiness() -> dict:
+    """The load balancer's question, cheap enough to ask every few seconds: no standby, Redis or Patroni."""
+    from core import lifecycle
+
+    checks = {}
+    try:
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT NOT pg_is_in_recovery()")
+            writable = cursor.fetchone()[0]
+        checks["primary"] = {"ok": bool(writable)}
+    except DatabaseError as exc:
+        checks["primary"] = {"ok": False, "error": str(exc).strip()[:200]}
+    try:
+        checks["migrations"] = {"ok": _migrations_applied()}
+    except DatabaseError as exc:
+        checks["migrations"] = {"ok": False, "error": str(exc).strip()[:200]}
+    checks["accepting"] = {"ok": not lifecycle.shutting_down()}
+    return checks

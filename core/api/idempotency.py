@@ -18,6 +18,7 @@ from django.db.utils import DatabaseError
 from django.utils import timezone
 from rest_framework.response import Response
 
+from core import metrics
 from core.errors import Conflict, DomainError, InvalidInput
 from core.models import IdempotencyKey
 from core.routing import state
@@ -74,6 +75,7 @@ def _replay(existing: IdempotencyKey, digest: str) -> Response:
         raise KeyReused("This Idempotency-Key was used with a different request.")
     # The client may never have seen the first response: let its next reads see that write.
     state.current().wrote = True
+    metrics.IDEMPOTENT_REPLAYS.inc()
     body = json.loads(existing.response_body) if existing.response_body else None
     return Response(body, status=existing.response_status, headers={REPLAYED_HEADER: "true"})
 

@@ -19,7 +19,7 @@ from django_redis import get_redis_connection
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from core import keys
+from core import keys, metrics
 
 log = logging.getLogger("hmis.api")
 
@@ -67,6 +67,7 @@ class PerClientThrottle(BaseThrottle):
             _held[ident] = (window, granted - 1)
             return True
         _held.pop(ident, None)
+        metrics.THROTTLED.labels("rate").inc()
         self._wait = max(1.0, (window + 1) * period - time.time())
         return False
 
@@ -94,6 +95,7 @@ def refuse_if_guessing(request) -> None:
         return
     if failures >= limit:
         log.warning("API key refused unchecked: %s invalid keys from this address", failures)
+        metrics.THROTTLED.labels("bad_key").inc()
         raise Throttled(wait=max(1.0, (int(time.time() // period) + 1) * period - time.time()))
 
 

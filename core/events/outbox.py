@@ -9,7 +9,7 @@ import time
 
 from django.db import connections, transaction
 
-from core import keys
+from core import keys, tracing
 from core.events.models import OutboxEvent
 
 log = logging.getLogger("hmis.events")
@@ -30,8 +30,9 @@ class _Relay:
         self.projections: set[str] = set()
 
     def __call__(self):
-        for name in sorted(self.projections):
-            enqueue_refresh(name)
+        with tracing.span("outbox.relay", **{"hmis.projections": sorted(self.projections)}):
+            for name in sorted(self.projections):
+                enqueue_refresh(name)
 
 
 def register_refresh_task(name: str, live: tuple[str, ...] = ()) -> None:

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import DatabaseError, connections
 
+from core import metrics
 from core.routing import lsn as lsn_mod
 
 log = logging.getLogger("hmis.routing")
 
-PROBE_MARK = "/* hmis routing probe */"
+PROBE_MARK = metrics.PROBE_MARK
 PROBE_SQL = (
     PROBE_MARK
     + """
@@ -83,6 +84,7 @@ def probe(alias: str) -> StandbyStatus:
         _status[alias] = status
         if not status.up or (status.lag_seconds or 0) > settings.REPLICA_MAX_LAG_SECONDS:
             _skip_until[alias] = now + settings.REPLICA_BACKOFF_SECONDS
+            metrics.STANDBY_SKIPPED.labels(alias, "down" if not status.up else "lagging").inc()
             log.warning("standby skipped", extra={"alias": alias, "up": status.up, "lag": status.lag_seconds})
         else:
             _skip_until.pop(alias, None)

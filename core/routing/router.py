@@ -4,6 +4,7 @@ import random
 
 from django.db import connections
 
+from core import metrics
 from core.routing import health, state
 from core.routing.state import PRIMARY_ONLY
 
@@ -25,14 +26,19 @@ def read_alias() -> str:
         return current.read_from
     candidates = health.standby_aliases()
     random.shuffle(candidates)  # spread load over the standbys
+    behind = False
     for alias in candidates:
         if health.usable(alias) is None:
             continue
         if current.min_lsn is not None and not health.has_replayed(alias, current.min_lsn):
+            behind = True
             continue
         current.read_from = alias
+        metrics.ROUTER_DECISIONS.labels("standby").inc()
         return alias
     current.read_from = PRIMARY
+    if candidates:
+        metrics.ROUTER_DECISIONS.labels("primary_read_your_writes" if behind else "primary_no_standby").inc()
     return PRIMARY
 
 

@@ -26,6 +26,8 @@ class RoutingState:
     # Queries served per alias, for the request log line; the router's own health probes apart.
     queries: dict[str, int] = field(default_factory=dict)
     probes: dict[str, int] = field(default_factory=dict)
+    # Milliseconds spent in statements per alias (probes apart), for the log lines.
+    query_ms: dict[str, float] = field(default_factory=dict)
     # Who is asking, when known and not a browser session (an API client): their position is kept server-side.
     identity: str | None = None
     _deferred: list[Callable[[], int | None]] = field(default_factory=list, repr=False)

@@ -105,6 +105,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 from hmis.settings.api import *  # noqa: E402, F403
 from hmis.settings.databases import *  # noqa: E402, F403
 from hmis.settings.logging import *  # noqa: E402, F403
+from hmis.settings.observability import *  # noqa: E402, F403
 from hmis.settings.read_side import *  # noqa: E402, F403
 from hmis.settings.scheduling import *  # noqa: E402, F403
 from hmis.settings.security import *  # noqa: E402, F403

@@ -14,6 +14,7 @@ import time
 from django.conf import settings
 from django.db import connections
 
+from core import logs, metrics, tracing
 from core.routing import lsn as lsn_mod
 from reports import dashboard
 from reports.engine import freshness, increments, store
@@ -21,6 +22,7 @@ from reports.projections import REGISTRY, get
 from reports.projections.base import VIEWS, Projection
 
 log = logging.getLogger("hmis.projections")
+refresh_log = logging.getLogger("hmis.refresh")  # one JSON line per refresh (core/logs.py)
 
 # The projection's outbox events whose transactions a refresh under %(snapshot)s did not see.
 UNSEEN_EVENTS = """hmis_outboxevent
@@ -95,6 +97,19 @@ def _refresh_once(cursor, projection: Projection, *, full: bool) -> None:
     """One refresh: views kept as tables recompute the keys touched since the last refresh (all of them
     when `full`, reports/engine/increments.py); materialized views are refreshed whole."""
     started = time.perf_counter()
+    try:
+        with tracing.span("projection.refresh", **{"hmis.projection": projection.name, "hmis.full": full}):
+            _refresh_steps(cursor, projection, full=full, started=started)
+    except Exception:
+        metrics.PROJECTION_REFRESH_FAILURES.labels(projection.name).inc()
+        raise
+    elapsed = time.perf_counter() - started
+    metrics.PROJECTION_REFRESHES.labels(projection.name).inc()
+    metrics.PROJECTION_REFRESH_SECONDS.labels(projection.name).observe(elapsed)
+    refresh_log.info(logs.line("refresh", projection=projection.name, full=full, ms=round(elapsed * 1000, 1)))
+
+
+def _refresh_steps(cursor, projection: Projection, *, full: bool, started: float) -> None:
     previous = "" if full else state(cursor, projection.name)["snapshot"]
     cursor.execute("SELECT pg_current_snapshot()::text, statement_timestamp()")
     snapshot, snapshot_at = cursor.fetchone()

@@ -229,6 +229,11 @@ ENDPOINTS = [
     api("GET", "schema", EVERYONE),
     api("GET", "api-docs", EVERYONE),
     api("GET", "healthz", EVERYONE),
+    api("GET", "healthz-live", EVERYONE),
+    api("GET", "healthz-ready", EVERYONE),
+    # Not role-gated: a bearer token (METRICS_TOKEN) or the caller's network (METRICS_ALLOWED_NETWORKS, loopback by
+    # default, where the test client calls from); tests/integration/test_observability.py checks both.
+    api("GET", "metrics", EVERYONE),
     # --- FHIR R4 (a resource type is readable by whoever may read one of the models it comes from) ---
     api("GET", "fhir:metadata", EVERYONE),
     *(api("GET", "fhir:type", allowed, resource_type=f"={name}") for name, allowed in FHIR_READERS.items()),
@@ -320,6 +325,7 @@ ENDPOINTS = [
     page("POST", "scheduling:queue_requeue", {C, A}, entry_id=MISSING),
     page("POST", "scheduling:queue_priority", {C, N, A}, entry_id=MISSING),
     *REPORT_PAGES,
+    page("GET", "admin-system", {A}),  # servers, positions and load over the last hour (ops/system.py)
     # --- Exports ---
     *REPORT_EXPORTS,
 ]
@@ -381,6 +387,10 @@ def render() -> str:
         "against the running app (✔ = allowed, 403 = refused, with no patient data in the body). API rows are",
         "called with an API key holding the role; pages and exports with a signed-in user. Anonymous: pages",
         "redirect to the sign-in page, the API answers 401.",
+        "",
+        "`GET metrics` is gated by where the request comes from, not by role: `METRICS_ALLOWED_NETWORKS` (loopback",
+        "by default, where these tests call from) or a bearer `METRICS_TOKEN`; from elsewhere it answers 403 to",
+        "everyone, signed in or not (`tests/integration/test_observability.py`).",
         "",
         "Admin (`/admin/`): each model's list and add pages follow the same role permissions (view / add), checked",
         "for every registered model and role by the same test.",

@@ -65,6 +65,9 @@ def celery_worker_process(django_db_setup, django_db_blocker, request):
         "REPLICA_MAX_LAG_SECONDS": "3600",
         # The embedded beat sweeps often, so outbox events the relay could not enqueue are found quickly.
         "PROJECTION_SWEEP_SECONDS": "1",
+        # Its pool's metrics, merged and served by its parent (core/metrics.py), as deployed.
+        "PROMETHEUS_MULTIPROC_DIR": str(ROOT / ".stack" / "metrics" / f"test-worker-{os.getpid()}"),
+        "METRICS_WORKER_PORT": str(metrics_port := free_port()),
     }
     _fresh_broker_pool(app)
     # Refreshes enqueued by earlier tests (no worker ran them) describe data that is gone: a fresh worker
@@ -111,9 +114,19 @@ def celery_worker_process(django_db_setup, django_db_blocker, request):
         if worker.poll() is not None or time.monotonic() > deadline:
             _stop(worker)
             raise RuntimeError(f"the Celery worker did not start; see {log.name}")
+    worker.metrics_port = metrics_port
     yield worker
     _stop(worker)
     log.close()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (the OS picks it)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _stop(worker) -> None:
