@@ -65,9 +65,10 @@ class PatientChartViewSet(CommandViewSet):
         alert counts and `last_updated`, with `sync_status` (in_sync, syncing, out_of_sync) and freshness.
         Clinical staff only; audited per patient.
         """
-        summary = patient_summary(patient_id=int(pk)) if pk.isdigit() else None
+        number = pk.isascii() and pk.isdigit()
+        summary = patient_summary(patient_id=int(pk)) if number else None
         if summary is None:
-            merged = clinical.patients().filter(pk=pk, merged_into__isnull=False).first() if pk.isdigit() else None
+            merged = clinical.patients().filter(pk=pk, merged_into__isnull=False).first() if number else None
             if merged:
                 raise NotFound(
                     f"Patient {pk} was merged into patient {merged.merged_into_id}: read that record.",

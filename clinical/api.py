@@ -51,7 +51,7 @@ class PatientViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMi
         and are listed in `kept`. The duplicate's MRN then finds this patient. Admins only; undo the same day
         with `POST /patients/{duplicate}/unmerge/`.
         """
-        if not pk.isdigit():
+        if not (pk.isascii() and pk.isdigit()):
             raise Http404
         data = self.validated(s.MergeInput)
         merge = commands.patient_merge(
@@ -67,9 +67,10 @@ class PatientViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMi
         The rows that moved go back to this record (those still on the survivor); it is a patient of its own
         again. Only on the day of the merge (409 after). Admins only.
         """
-        return self.respond(
-            commands.patient_unmerge(duplicate_id=pk, undone_by=request.user), serializer_class=s.MergeOutput
-        )
+        if not (pk.isascii() and pk.isdigit()):
+            raise Http404
+        merge = commands.patient_unmerge(duplicate_id=int(pk), undone_by=request.user)
+        return self.respond(merge, serializer_class=s.MergeOutput)
 
     @extend_schema(request=s.PatientUpdate, responses={200: s.PatientOutput})
     def partial_update(self, request, pk=None):
