@@ -6,7 +6,13 @@ from tests.support.factories.clinical import DepartmentFactory, EncounterFactory
 
 pytestmark = pytest.mark.django_db
 
-NEW_PATIENT = {"given_name": "Grace", "family_name": "Mwangi", "date_of_birth": "1948-05-17", "sex": "female"}
+NEW_PATIENT = {
+    "given_name": "Grace",
+    "family_name": "Mwangi",
+    "date_of_birth": "1948-05-17",
+    "sex": "female",
+    "confirm_new": True,  # registered more than once on purpose: no duplicate warning
+}
 
 
 def test_no_credentials_or_a_bad_key_is_401():

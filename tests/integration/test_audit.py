@@ -16,7 +16,7 @@ from tests.support.stack import on_stack, served_by, sign_in, wait_replayed
 
 pytestmark = pytest.mark.django_db
 
-NEW_PATIENT = {"given_name": "Ines", "family_name": "Duarte", "date_of_birth": "1979-04-02"}
+NEW_PATIENT = {"given_name": "Ines", "family_name": "Duarte", "date_of_birth": "1979-04-02", "confirm_new": True}
 
 
 def events(**filters):

@@ -113,7 +113,7 @@ def test_a_primary_failure_under_write_load_loses_no_acknowledged_write(writers,
     assert_nothing_lost_and_no_drift(invoices=[o.object_id for o in log.ok("invoice")])
 
 
-NEW_PATIENT = {"given_name": "Ines", "family_name": "Okafor", "date_of_birth": "1990-03-02"}
+NEW_PATIENT = {"given_name": "Ines", "family_name": "Okafor", "date_of_birth": "1990-03-02", "confirm_new": True}
 
 
 def test_standbys_stopped_one_keeps_writes_going_none_refuses_them(api_as, client, settings, whole_cluster_after):

@@ -39,7 +39,7 @@ from tests.support.stack import (
 
 pytestmark = on_stack
 
-NEW_PATIENT = {"given_name": "Nia", "family_name": "Adeyemi", "date_of_birth": "1985-09-14"}
+NEW_PATIENT = {"given_name": "Nia", "family_name": "Adeyemi", "date_of_birth": "1985-09-14", "confirm_new": True}
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from tests.support.factories.clinical import PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-GOOD = {"given_name": "Ana", "family_name": "Silva", "date_of_birth": "1980-01-01"}
+GOOD = {"given_name": "Ana", "family_name": "Silva", "date_of_birth": "1980-01-01", "confirm_new": True}
 SCRIPT = "<script>alert('x')</script>"
 SQL = "Robert'); DROP TABLE clinical_patient;--"
 

@@ -16,7 +16,13 @@ from tests.support.stack import in_parallel, on_stack, wait_replayed
 
 pytestmark = pytest.mark.django_db
 
-NEW_PATIENT = {"given_name": "Ama", "family_name": "Boateng", "date_of_birth": "1990-02-03", "sex": "female"}
+NEW_PATIENT = {
+    "given_name": "Ama",
+    "family_name": "Boateng",
+    "date_of_birth": "1990-02-03",
+    "sex": "female",
+    "confirm_new": True,  # registered more than once on purpose: no duplicate warning
+}
 
 
 def post(client, path, body, key):

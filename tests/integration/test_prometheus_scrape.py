@@ -33,7 +33,9 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG_DIR = ROOT / ".stack" / "log"
-NEW_PATIENT = {"given_name": "Grace", "family_name": "Mwangi", "date_of_birth": "1948-05-17", "sex": "female"}
+NEW_PATIENT = {
+    "given_name": "Grace", "family_name": "Mwangi", "date_of_birth": "1948-05-17", "sex": "female", "confirm_new": True
+}  # fmt: skip
 
 
 def _get(url: str, headers: dict | None = None, data: bytes | None = None) -> tuple[int, bytes]:
