@@ -132,7 +132,7 @@ class SummaryOutput(serializers.Serializer):
         "wait for the refresh; out_of_sync: reconciliation found the row wrong and is repairing it. When not "
         "in sync the answer is computed from the record itself (`source: live`).",
     )
-    source = serializers.ChoiceField(choices=["patient_view", "live"])
+    source = serializers.CharField(help_text="patient_view (the view's row), or live (computed from the record).")
     database = serializers.CharField(help_text="The database alias that answered.")
     fresh_as_of = serializers.DateTimeField(allow_null=True)
     stale_seconds = serializers.FloatField(allow_null=True)

@@ -18,6 +18,12 @@ def not_in_future(value):
         raise ValidationError("Date of birth cannot be in the future.")
 
 
+def envelope(line1: str, line2: str, postal_code: str, city: str, country: str) -> str:
+    """An address as one would write it on an envelope, one line per part."""
+    place = " ".join(p for p in (postal_code, city) if p)
+    return "\n".join(p for p in (line1, line2, place, country) if p)
+
+
 def country_code(value):
     if not (len(value) == 2 and value.isascii() and value.isalpha() and value.isupper()):
         raise ValidationError("Enter a two-letter ISO 3166 country code in capitals, e.g. GB.")
@@ -127,9 +133,7 @@ class Patient(models.Model):
 
     @property
     def address(self) -> str:
-        """The address as one would write it on an envelope, one line per part."""
-        place = " ".join(p for p in (self.postal_code, self.city) if p)
-        return "\n".join(p for p in (self.address_line1, self.address_line2, place, self.country) if p)
+        return envelope(self.address_line1, self.address_line2, self.postal_code, self.city, self.country)
 
 
 class PatientMerge(models.Model):

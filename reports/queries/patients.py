@@ -11,6 +11,7 @@ from django.db import connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from clinical.models import envelope
 from core.routing.router import read_alias
 from reports.engine.freshness import answer as freshness
 from reports.projections.base import rows
@@ -86,6 +87,38 @@ def _local_day(value: str) -> str:
     return timezone.localtime(parse_datetime(value)).date().isoformat()
 
 
+CARD_FIELDS = (
+    "mrn",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "postal_code",
+    "country",
+    "preferred_language",
+    "created_at",
+)
+
+
+def card(row: dict) -> dict:
+    """A view row's demographics as answers show a patient: with age (as of today), the whole address and
+    the primary care provider's id and name."""
+    return {
+        "id": row["patient_id"],
+        **{name: row[name] for name in CARD_FIELDS},
+        "age": age(row["date_of_birth"], timezone.localdate()),
+        "address": envelope(
+            row["address_line1"], row["address_line2"], row["postal_code"], row["city"], row["country"]
+        ),
+        "primary_care_provider": row["primary_care_provider_id"],
+        "primary_care_provider_name": row["primary_care_provider"],
+    }
+
+
 def present(row: dict, *, now: datetime.datetime | None = None) -> dict:
     """A view row (or a live computation of one) as the summary answers it: age as of today, medications
     and appointments that have not ended by now."""
@@ -109,40 +142,15 @@ def present(row: dict, *, now: datetime.datetime | None = None) -> dict:
                 "until": _local_day(item["until"]),
             }
         )
-    upcoming = row["upcoming_appointments"]
-    patient = {
-        name: row[name]
-        for name in (
-            "mrn",
-            "given_name",
-            "family_name",
-            "date_of_birth",
-            "sex",
-            "phone",
-            "address_line1",
-            "address_line2",
-            "city",
-            "postal_code",
-            "country",
-            "preferred_language",
-            "primary_care_provider_id",
-            "primary_care_provider",
-            "created_at",
-        )
-    }
-    place = " ".join(p for p in (row["postal_code"], row["city"]) if p)
-    patient["address"] = "\n".join(p for p in (row["address_line1"], row["address_line2"], place, row["country"]) if p)
-    patient["primary_care_provider_name"] = patient.pop("primary_care_provider")
-    patient["primary_care_provider"] = patient.pop("primary_care_provider_id")
     return {
-        "patient": {"id": row["patient_id"], **patient, "age": age(row["date_of_birth"], timezone.localdate())},
+        "patient": card(row),
         "problems": row["problems"],
         "allergy_status": row["allergy_status"],
         "allergies": row["allergies"],
         "current_medications": medications,
         "recent_vitals": row["recent_vitals"],
         "recent_encounters": row["recent_encounters"],
-        "upcoming_appointments": upcoming,
+        "upcoming_appointments": row["upcoming_appointments"],
         "open_balance": row["open_balance"],
         "alerts": {severity: int(counts.get(severity, 0)) for severity in ("high", "medium", "low")},
         "last_updated": row["last_updated"],
@@ -366,7 +374,7 @@ def _years_before(day: datetime.date, years: int) -> datetime.date:
 LIST_COLUMNS = (
     "patient_id, mrn, given_name, family_name, date_of_birth, sex, phone, address_line1, address_line2, city, "
     "postal_code, country, preferred_language, primary_care_provider_id, primary_care_provider, created_at, "
-    "problem_codes, open_balance, last_updated"
+    "last_updated"
 )
 
 
@@ -507,17 +515,7 @@ class Results:
                 f"ORDER BY {self.order}{limit} OFFSET {int(start)}",
                 self.params,
             )
-        today = timezone.localdate()
-        for row in found:
-            row["id"] = row.pop("patient_id")
-            row["age"] = age(row["date_of_birth"], today)
-            place = " ".join(p for p in (row["postal_code"], row["city"]) if p)
-            row["address"] = "\n".join(
-                p for p in (row["address_line1"], row["address_line2"], place, row["country"]) if p
-            )
-            row["primary_care_provider_name"] = row.pop("primary_care_provider")
-            row["primary_care_provider"] = row.pop("primary_care_provider_id")
-        return found
+        return [{**card(row), "last_updated": row["last_updated"]} for row in found]
 
 
 def patient_search(**criteria) -> Results:

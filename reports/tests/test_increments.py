@@ -88,6 +88,7 @@ def test_the_incremental_views_are_the_ones_that_follow_every_write():
         "ar_ledger_recent",
         "pharmacy_stock",
         "patient_alerts",
+        "patient_view",
         "appointments",
         "queue_board",
         "bed_board",
