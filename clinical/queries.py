@@ -125,16 +125,15 @@ def patient_exists(*, patient_id: int) -> bool:
 
 
 DUPLICATE_SQL = r"""
-WITH asked AS (SELECT unaccent(%(name)s) AS name)
 SELECT p.id, p.mrn, p.given_name, p.family_name, p.date_of_birth, p.phone,
-       round(similarity(unaccent(lower(p.given_name || ' ' || p.family_name)), a.name)::numeric, 2) AS name_likeness,
+       round(similarity(unaccent(lower(p.given_name || ' ' || p.family_name)), %(name)s)::numeric, 2) AS name_likeness,
        p.date_of_birth = %(born)s AS same_birth_date,
        (length(%(digits)s) >= 7 AND right(regexp_replace(p.phone, '\D', '', 'g'), 9) = right(%(digits)s, 9))
            AS same_phone
-FROM clinical_patient p CROSS JOIN asked a
+FROM clinical_patient p
 WHERE p.merged_into_id IS NULL AND p.id <> ALL(%(besides)s) AND (
       (p.date_of_birth = %(born)s
-       AND similarity(unaccent(lower(p.given_name || ' ' || p.family_name)), a.name) >= %(likeness)s)
+       AND similarity(unaccent(lower(p.given_name || ' ' || p.family_name)), %(name)s) >= %(likeness)s)
    OR (length(%(digits)s) >= 7 AND right(regexp_replace(p.phone, '\D', '', 'g'), 9) = right(%(digits)s, 9)))
 ORDER BY same_birth_date DESC, name_likeness DESC, p.id
 LIMIT 5
@@ -156,6 +155,8 @@ def duplicate_candidates(
         "likeness": NAME_LIKENESS,
     }
     with connections[read_alias()].cursor() as cursor:  # inside a command: the primary
+        cursor.execute("SELECT unaccent(%(name)s)", params)
+        params["name"] = cursor.fetchone()[0]
         cursor.execute(DUPLICATE_SQL, params)
         names = [c.name for c in cursor.description]
         found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

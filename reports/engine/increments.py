@@ -17,23 +17,15 @@ from django.db import transaction
 from reports.projections.base import View
 
 
-def touched_keys(cursor, view: View, changes: list[tuple[str, str]] | None) -> list[tuple] | None:
-    """The keys of `view` that `changes` touch; None when some change cannot be placed (a source the
-    increment does not know, a deleted row) or `changes` is None (too many, or no refresh yet)."""
-    increment = view.increment
-    if changes is None or not all(source in increment.sources for source, _ in changes):
-        return None
-    if not changes:
-        return []
-    cursor.execute(increment.touched, {"changes": json.dumps(changes)})
-    keys = cursor.fetchall()
-    return None if any(row[0] is None for row in keys) else keys
-
-
 def refresh(cursor, view: View, changes: list[tuple[str, str]] | None) -> str:
     """Bring the table `view` up to date with `changes` (None: recompute all of it). Says which it did."""
     increment = view.increment
-    keys = touched_keys(cursor, view, changes)
+    keys = None
+    if changes is not None and all(source in increment.sources for source, _ in changes):
+        cursor.execute(increment.touched, {"changes": json.dumps(changes)})
+        keys = cursor.fetchall()
+        if any(row[0] is None for row in keys):
+            keys = None
     with transaction.atomic(using="default"):
         if keys is None:
             cursor.execute(f"DELETE FROM {view.name}")

@@ -13,10 +13,9 @@ from django.utils.dateparse import parse_datetime
 
 from clinical.models import envelope
 from core.routing.router import read_alias
-from reports.engine import increments, refresh
 from reports.engine.freshness import answer as freshness
 from reports.projections.base import rows
-from reports.projections.patient_view import NAME_WORDS, PROJECTION, VIEW, current, patient_select
+from reports.projections.patient_view import NAME_WORDS, PROJECTION, TOUCHED, VIEW, current, patient_select
 
 IN_SYNC, SYNCING, OUT_OF_SYNC = "in_sync", "syncing", "out_of_sync"
 MEDICATION_STATES = {
@@ -25,8 +24,9 @@ MEDICATION_STATES = {
     "dispensed": "dispensed",
 }
 
-# The row, the patient's active alerts by severity, and whether reconciliation found this row wrong and has
-# not repaired it yet.
+# The row, the patient's active alerts by severity, and what the projection knows on this server: when it
+# was refreshed, whether committed events wait (and then which patients they touch), whether
+# reconciliation found this row wrong and has not repaired it yet.
 ROW_SQL = f"""
 SELECT (SELECT jsonb_object_agg(severity, n) FROM (
             SELECT a.severity, count(DISTINCT (a.rule, a.subject)) AS n FROM reports_patient_alerts a
@@ -38,6 +38,22 @@ SELECT (SELECT jsonb_object_agg(severity, n) FROM (
        v.*
 FROM (SELECT %(patient)s::bigint AS patient) AS k LEFT JOIN {VIEW.name} v ON v.patient_id = k.patient
 """
+STATE_SQL = """
+SELECT s.snapshot, s.refreshed_at, s.fresh_as_of,
+       s.snapshot = '' OR EXISTS (
+           SELECT 1 FROM hmis_outboxevent o
+           WHERE o.projection = s.name
+             AND o.xid >= pg_snapshot_xmin(NULLIF(s.snapshot, '')::pg_snapshot)::text::bigint
+             AND NOT pg_visible_in_snapshot(o.xid::text::xid8, NULLIF(s.snapshot, '')::pg_snapshot)) AS pending
+FROM reports_projectionstate s WHERE s.name = %(name)s
+"""
+PENDING_SQL = """
+SELECT DISTINCT o.source, o.object_id FROM hmis_outboxevent o
+WHERE o.projection = %(name)s
+  AND o.xid >= pg_snapshot_xmin(%(snapshot)s::pg_snapshot)::text::bigint
+  AND NOT pg_visible_in_snapshot(o.xid::text::xid8, %(snapshot)s::pg_snapshot)
+LIMIT 5001
+"""
 LIVE_SQL = patient_select("(SELECT %(patient)s::bigint AS patient_id)")
 WAITING_SQL = patient_select("(SELECT unnest(%(waiting)s::bigint[]) AS patient_id)")
 MISSING_SQL = patient_select(
@@ -46,13 +62,21 @@ MISSING_SQL = patient_select(
 )
 
 
-def _waiting(cursor) -> tuple[dict, list[int] | None]:
+def _waiting(cursor) -> tuple[dict | None, list[int] | None]:
     """(the projection's state on this server, the patients whose changes its last refresh did not see:
-    [] when none wait, None when some cannot be placed: a department renamed, too many changes, no refresh
-    yet). The same test as the refresh's own (reports/engine/refresh.py, increments.py)."""
-    current = refresh.state(cursor, PROJECTION.name)
-    keys = increments.touched_keys(cursor, VIEW, refresh.changes_since(cursor, PROJECTION.name, current["snapshot"]))
-    return current, None if keys is None else [key for (key,) in keys]
+    [] when none wait, None when some cannot be placed: a department renamed, too many changes)."""
+    (state,) = rows(cursor, STATE_SQL, {"name": PROJECTION.name}) or [None]
+    if state is None or not state["snapshot"]:
+        return state, None
+    if not state["pending"]:
+        return state, []
+    cursor.execute(PENDING_SQL, {"name": PROJECTION.name, "snapshot": state["snapshot"]})
+    changes = cursor.fetchall()
+    if len(changes) > 5000 or any(source not in VIEW.increment.sources for source, _ in changes):
+        return state, None
+    cursor.execute(TOUCHED, {"changes": json.dumps(changes)})
+    touched = [row[0] for row in cursor.fetchall()]
+    return state, None if None in touched else touched
 
 
 def age(born: datetime.date, on: datetime.date) -> int:
@@ -157,7 +181,7 @@ def patient_summary(*, patient_id: int) -> dict | None:
             if not live:
                 return None
             row = {**live[0], "alert_counts": found["alert_counts"]}
-    fresh = freshness(state["refreshed_at"], state["fresh_as_of"])
+    fresh = freshness(state["refreshed_at"], state["fresh_as_of"]) if state else freshness(None, None)
     return {**present(row), "sync_status": status, "source": source, "database": alias, **fresh}
 
 
