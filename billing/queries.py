@@ -67,6 +67,11 @@ def _patient_words(q: str, prefix: str = "patient__") -> Q:
     return found
 
 
+def invoice_sort(sort: str | None) -> str:
+    """The sort key asked for, if the list offers it, else the default."""
+    return sort if sort and sort.lstrip("-") in INVOICE_SORTS else DEFAULT_INVOICE_SORT
+
+
 def invoice_search(*, q: str = "", sort: str = DEFAULT_INVOICE_SORT, base: QuerySet | None = None) -> QuerySet[Invoice]:
     """Invoices whose number contains `q`, or whose patient's MRN or names match each of its words; sorted
     by one of INVOICE_SORTS (unknown keys: the default). For a list page: no lines or payments loaded."""
@@ -74,7 +79,7 @@ def invoice_search(*, q: str = "", sort: str = DEFAULT_INVOICE_SORT, base: Query
     q = q.strip()
     if q:
         found = found.filter(Q(number__icontains=q) | _patient_words(q))
-    key = sort if sort.lstrip("-") in INVOICE_SORTS else DEFAULT_INVOICE_SORT
+    key = invoice_sort(sort)
     fields = INVOICE_SORTS[key.lstrip("-")]
     return found.order_by(*(f"-{f}" if key.startswith("-") else f for f in fields))
 
@@ -102,6 +107,16 @@ def encounter_charges(*, encounter_id: int) -> QuerySet[InvoiceLine]:
     return (
         InvoiceLine.objects.filter(invoice__encounter_id=encounter_id, invoice__status=Invoice.Status.DRAFT)
         .select_related("invoice__payer", "service")
+        .order_by("id")
+    )
+
+
+def encounter_issued_invoices(*, encounter_id: int) -> QuerySet[Invoice]:
+    """The encounter's invoices already issued (not drafts, not void), with their payers."""
+    return (
+        Invoice.objects.filter(encounter_id=encounter_id)
+        .exclude(status__in=(Invoice.Status.DRAFT, Invoice.Status.VOID))
+        .select_related("payer")
         .order_by("id")
     )
 

@@ -84,9 +84,7 @@ def invoices(request):
     q = search.cleaned_data["q"] if search.is_valid() else ""
     found = InvoicePageFilter(request.GET or None, queryset=Invoice.objects.all())
     base = found.qs  # status, payer and dates; a field that does not parse filters nothing (shown on the form)
-    sort = request.GET.get("sort") or queries.DEFAULT_INVOICE_SORT
-    if sort.lstrip("-") not in queries.INVOICE_SORTS:
-        sort = queries.DEFAULT_INVOICE_SORT
+    sort = queries.invoice_sort(request.GET.get("sort"))
     page = _page(request, queries.invoice_search(q=q, sort=sort, base=base))
     trail.read(AuditEvent.Action.LIST, page.object_list)
     return render(
@@ -165,7 +163,7 @@ def new_invoice(request, encounter_id: int):
         "charges": charges,
         "charge_rows": rows,
         "lines": lines,
-        "billed": queries.invoices().filter(encounter=encounter).exclude(status=Invoice.Status.DRAFT),
+        "billed": queries.encounter_issued_invoices(encounter_id=encounter.pk),
         "currency": settings.HOSPITAL_CURRENCY,
     }
     return render(request, "billing/new_invoice.html", context, status=400 if data is not None else 200)

@@ -146,6 +146,8 @@ def test_a_supplementary_invoice_names_its_original_and_the_original_lists_it(cl
     printed = client.get(reverse("billing:print", args=[later.pk])).content.decode()
     assert "Supplementary invoice" in printed and original.number in printed
     assert str(later) in client.get(reverse("billing:invoice", args=[original.pk])).content.decode()
+    notice = client.get(reverse("billing:new_invoice", args=[encounter.pk])).content.decode()
+    assert original.number in notice and "A new invoice to the same payer is its supplementary invoice." in notice
 
 
 def test_a_receipt_is_printed_with_the_hospitals_letterhead_and_currency(client, settings):
