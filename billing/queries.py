@@ -102,6 +102,15 @@ def encounters_by_id(ids) -> dict[int, Encounter]:
     return {e.pk: e for e in Encounter.objects.select_related("patient", "department").filter(pk__in=ids)}
 
 
+def drafts_by_encounter(ids) -> dict[int, list[Invoice]]:
+    """The draft invoices of these encounters, with their payers, oldest first."""
+    found: dict[int, list[Invoice]] = {}
+    drafts = Invoice.objects.filter(encounter_id__in=ids, status=Invoice.Status.DRAFT).select_related("payer")
+    for draft in drafts.order_by("id"):
+        found.setdefault(draft.encounter_id, []).append(draft)
+    return found
+
+
 def encounter_charges(*, encounter_id: int) -> QuerySet[InvoiceLine]:
     """The lines waiting on the encounter's drafts, oldest first, with their draft and its payer."""
     return (

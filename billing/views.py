@@ -108,8 +108,12 @@ def unbilled(request):
     search = UnbilledSearchForm(request.GET or None)
     q = search.cleaned_data["q"] if search.is_valid() else ""
     page = _page(request, queries.unbilled_encounters(q=q))
-    encounters = queries.encounters_by_id([row["invoice__encounter"] for row in page.object_list])
-    rows = [{**row, "encounter": encounters[row["invoice__encounter"]]} for row in page.object_list]
+    ids = [row["invoice__encounter"] for row in page.object_list]
+    encounters, drafts = queries.encounters_by_id(ids), queries.drafts_by_encounter(ids)
+    rows = [
+        {**row, "encounter": encounters[row["invoice__encounter"]], "drafts": drafts.get(row["invoice__encounter"], [])}
+        for row in page.object_list
+    ]
     trail.read(AuditEvent.Action.LIST, [row["encounter"] for row in rows])
     return render(
         request,

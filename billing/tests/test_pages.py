@@ -93,6 +93,7 @@ def test_the_worklist_lists_encounters_with_care_waiting_and_the_invoice_starts_
     worklist = client.get(reverse("billing:unbilled")).content.decode()
     assert "Owusu, Ama" in worklist and "126.00" in worklist and "1 encounter waits" in worklist
     assert reverse("billing:new_invoice", args=[encounter.pk]) in worklist
+    assert reverse("billing:invoice", args=[drug.invoice_id]) in worklist  # its draft, to open as it is
     assert "Owusu" not in client.get(reverse("billing:unbilled"), {"q": "nobody"}).content.decode()
 
     url = reverse("billing:new_invoice", args=[encounter.pk])
