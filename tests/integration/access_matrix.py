@@ -272,6 +272,7 @@ ENDPOINTS = [
     page("POST", "chart:prescribe", {C, A}, encounter_id=MISSING),
     page("POST", "chart:close_encounter", {C, A}, encounter_id=MISSING),
     page("GET", "billing:invoices", {F, B, A}),
+    page("GET", "billing:unbilled", {B, A}),  # the billing clerk's worklist
     page("GET", "billing:new_invoice", {B, A}, encounter_id="encounter"),
     page("GET", "billing:invoice", {F, B, A}, invoice_id="invoice"),
     page("GET", "billing:print", {F, B, A}, invoice_id="invoice"),
@@ -279,6 +280,7 @@ ENDPOINTS = [
     page("POST", "billing:pay", {B, A}, invoice_id=MISSING),
     page("POST", "billing:credit", {B, A}, invoice_id=MISSING),
     page("POST", "billing:void", {B, A}, invoice_id=MISSING),
+    page("GET", "billing:receipt", {F, B, A}, payment_id=MISSING),
     page("GET", "pharmacy:queue", {P, A}),
     page("GET", "pharmacy:dispense", {P, A}, prescription_id="prescription"),
     page("GET", "pharmacy:receive", {P, A}),
