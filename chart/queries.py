@@ -179,35 +179,57 @@ def visits(*, patient_id: int) -> list:
     )
 
 
-def visit(*, encounter_id: int) -> dict | None:
-    """One encounter as a record: its vitals, diagnoses, notes (each with the note it amends and its
-    amendment), orders and lab results."""
+# What a visit holds, and the permission that lets one see it (the rest is neither read nor audited).
+VISIT_PARTS = {
+    "vitals": "clinical.view_vitals",
+    "diagnoses": "clinical.view_diagnosis",
+    "notes": "clinical.view_clinicalnote",
+    "prescriptions": "pharmacy.view_prescription",
+    "lab_results": "clinical.view_labresult",
+}
+
+
+def visit(*, encounter_id: int, parts=VISIT_PARTS) -> dict | None:
+    """One encounter as a record: its vitals, diagnoses, notes (each with the note that amends it, as
+    `amended_by`), orders and lab results; only the `parts` named (those the reader may see)."""
     from pharmacy.queries import prescriptions
 
     encounter = clinical.encounters().select_related("patient").filter(pk=encounter_id).first()
     if encounter is None:
         return None
-    notes = list(clinical.notes().filter(encounter_id=encounter_id).order_by("created_at", "id"))
-    amended = {n.amends_id: n for n in notes if n.amends_id}
-    for note in notes:
+    record = {"encounter": encounter, "patient": encounter.patient, "signs": VITAL_SIGNS}
+    record["notes"] = (
+        list(clinical.notes().filter(encounter_id=encounter_id).order_by("created_at", "id"))
+        if "notes" in parts
+        else []
+    )
+    amended = {n.amends_id: n for n in record["notes"] if n.amends_id}
+    for note in record["notes"]:
         note.amended_by = amended.get(note.pk)
-    return {
-        "encounter": encounter,
-        "patient": encounter.patient,
-        "vitals": with_readings(
+    record["vitals"] = (
+        with_readings(
             list(
                 clinical.vitals()
                 .select_related("recorded_by")
                 .filter(encounter_id=encounter_id)
                 .order_by("recorded_at")
             )
-        ),
-        "signs": VITAL_SIGNS,
-        "diagnoses": list(clinical.diagnoses().filter(encounter_id=encounter_id)),
-        "notes": notes,
-        "prescriptions": list(prescriptions().filter(encounter_id=encounter_id).order_by("prescribed_at")),
-        "lab_results": list(clinical.lab_results().filter(encounter_id=encounter_id).order_by("resulted_at")),
-    }
+        )
+        if "vitals" in parts
+        else []
+    )
+    record["diagnoses"] = list(clinical.diagnoses().filter(encounter_id=encounter_id)) if "diagnoses" in parts else []
+    record["prescriptions"] = (
+        list(prescriptions().filter(encounter_id=encounter_id).order_by("prescribed_at"))
+        if "prescriptions" in parts
+        else []
+    )
+    record["lab_results"] = (
+        list(clinical.lab_results().filter(encounter_id=encounter_id).order_by("resulted_at"))
+        if "lab_results" in parts
+        else []
+    )
+    return record
 
 
 def banner_location(*, patient_id: int, open_encounters: list) -> str:

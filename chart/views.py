@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from billing import queries as billing_queries
 from chart.queries import (
+    VISIT_PARTS,
     banner_location,
     lab_trends,
     patient_summary,
@@ -505,7 +506,7 @@ def close_encounter(request, encounter_id: int):
         )  # fmt: skip
         if done:
             return done
-    record = visit(encounter_id=encounter_id)
+    record = visit(encounter_id=encounter_id, parts=_visible_parts(request.user) | {"notes"})
     context = {
         **_banner(request, encounter.patient),
         **record,
@@ -517,8 +518,12 @@ def close_encounter(request, encounter_id: int):
     return response
 
 
+def _visible_parts(user) -> set[str]:
+    return {part for part, permission in VISIT_PARTS.items() if user.has_perm(permission)}
+
+
 def _visit_page(request, encounter_id: int, template: str, **extra):
-    record = visit(encounter_id=encounter_id)
+    record = visit(encounter_id=encounter_id, parts=_visible_parts(request.user))
     if record is None:
         raise Http404
     trail.read_one(record["patient"])

@@ -11,7 +11,9 @@ from tests.support.factories.clinical import EncounterFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SOAP = "Subjective:\nCough for 3 days.\n\nObjective:\nT 38.1\n\nAssessment:\nViral URTI\n\nPlan:\nFluids, review in 1 week"
+SOAP = (
+    "Subjective:\nCough for 3 days.\n\nObjective:\nT 38.1\n\nAssessment:\nViral URTI\n\nPlan:\nFluids, review in 1 week"
+)
 
 
 @pytest.fixture
