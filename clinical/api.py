@@ -315,15 +315,15 @@ class NoteViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin
     """Clinical notes on encounters: drafts edited and signed by their author; a signed note is final and is
     corrected by an amendment that links to it."""
 
-    serializer_class = s.NoteOutput
-    input_serializer = s.NoteInput
+    serializer_class = s.ClinicalNoteOutput
+    input_serializer = s.ClinicalNoteInput
     filterset_class = NoteFilter
     action_permissions = {"sign": ["clinical.change_clinicalnote"], "amend": ["clinical.add_clinicalnote"]}
 
     def get_queryset(self):
         return queries.notes()
 
-    @extend_schema(request=s.NoteInput, responses={201: s.NoteOutput})
+    @extend_schema(request=s.ClinicalNoteInput, responses={201: s.ClinicalNoteOutput})
     def create(self, request):
         """Write a note.
 
@@ -337,17 +337,17 @@ class NoteViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin
             )
         )
 
-    @extend_schema(request=s.NoteText, responses={200: s.NoteOutput})
+    @extend_schema(request=s.ClinicalNoteText, responses={200: s.ClinicalNoteOutput})
     def partial_update(self, request, pk=None):
         """Edit a draft note.
 
         Replace a draft's text (its author only), and sign it with `sign`. 409 when the note is signed (amend it)
         or someone else's.
         """
-        data = self.validated(s.NoteText)
+        data = self.validated(s.ClinicalNoteText)
         return self.respond(commands.note_edit(note_id=pk, editor=request.user, text=data["text"], sign=data["sign"]))
 
-    @extend_schema(request=None, responses={200: s.NoteOutput})
+    @extend_schema(request=None, responses={200: s.ClinicalNoteOutput})
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
         """Sign a draft note.
@@ -356,7 +356,7 @@ class NoteViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin
         """
         return self.respond(commands.note_sign(note_id=pk, signer=request.user))
 
-    @extend_schema(request=s.NoteText, responses={201: s.NoteOutput})
+    @extend_schema(request=s.ClinicalNoteText, responses={201: s.ClinicalNoteOutput})
     @action(detail=True, methods=["post"])
     def amend(self, request, pk=None):
         """Amend a signed note.
@@ -364,5 +364,5 @@ class NoteViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin
         A new note on the same encounter that links to this one (`amends`); the original stays as signed. Also
         after the encounter closed. 409 when the note is a draft or already amended (amend the amendment).
         """
-        data = self.validated(s.NoteText)
+        data = self.validated(s.ClinicalNoteText)
         return self.created(commands.note_amend(note_id=pk, author=request.user, text=data["text"], sign=data["sign"]))

@@ -338,7 +338,7 @@ class LabResultOutput(serializers.ModelSerializer):
         ]
 
 
-class NoteInput(serializers.Serializer):
+class ClinicalNoteInput(serializers.Serializer):
     encounter = serializers.IntegerField()
     text = serializers.CharField(
         max_length=20_000, trim_whitespace=False, help_text="Free text; SOAP headings advised."
@@ -346,12 +346,12 @@ class NoteInput(serializers.Serializer):
     sign = serializers.BooleanField(default=False, help_text="Sign at once (a signed note is final).")
 
 
-class NoteText(serializers.Serializer):
+class ClinicalNoteText(serializers.Serializer):
     text = serializers.CharField(max_length=20_000, trim_whitespace=False)
     sign = serializers.BooleanField(default=False, help_text="Sign it too (a signed note is final).")
 
 
-class NoteOutput(serializers.ModelSerializer):
+class ClinicalNoteOutput(serializers.ModelSerializer):
     patient = serializers.IntegerField(source="encounter.patient_id", read_only=True)
     amended_by = serializers.SerializerMethodField()
 
