@@ -154,7 +154,11 @@ def _chart(request, patient_id: int, *, bound=None, status=200, review=None):
         "tab": tab,
         "active": active,
         "draft": draft,
-        "encounter_notes": list(clinical.notes().filter(encounter=active)) if active else [],
+        "encounter_notes": (
+            list(clinical.notes().filter(encounter=active))
+            if active and user.has_perm("clinical.view_clinicalnote")
+            else []
+        ),
         "forms": forms,
         "bound_name": bound_name,
         "bound_for": bound_for,
