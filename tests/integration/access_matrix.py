@@ -142,6 +142,13 @@ ENDPOINTS = [
     api("POST", "labresult-list", {C, A}),
     api("GET", "labresult-detail", CLINICAL_READERS, pk="lab_result"),
     api("GET", "patient-alerts", CLINICAL_READERS, pk="patient"),
+    # Clinical notes: clinicians and nurses write them (and sign their own drafts); read like diagnoses.
+    api("GET", "note-list", CLINICAL_READERS),
+    api("POST", "note-list", {C, N, A}),
+    api("GET", "note-detail", CLINICAL_READERS, pk="note"),
+    api("PATCH", "note-detail", {C, N, A}, pk=MISSING),
+    api("POST", "note-sign", {C, N, A}, pk=MISSING),
+    api("POST", "note-amend", {C, N, A}, pk=MISSING),
     api("GET", "payer-list", {F, B, A}),
     api("POST", "payer-list", {B, A}),
     api("GET", "payer-detail", {F, B, A}, pk="payer"),
@@ -270,7 +277,15 @@ ENDPOINTS = [
     page("POST", "chart:record_lab_result", {C, A}, encounter_id=MISSING),
     page("POST", "chart:record_diagnosis", {C, A}, encounter_id=MISSING),
     page("POST", "chart:prescribe", {C, A}, encounter_id=MISSING),
+    page("GET", "chart:close_encounter", {C, A}, encounter_id="encounter"),  # the confirmation step
     page("POST", "chart:close_encounter", {C, A}, encounter_id=MISSING),
+    page("GET", "chart:visit", PATIENT_VIEWERS, encounter_id="encounter"),  # clinical parts by permission
+    page("GET", "chart:visit_summary", PATIENT_VIEWERS, encounter_id="encounter"),
+    page("POST", "chart:write_note", {C, N, A}, encounter_id=MISSING),
+    page("POST", "chart:edit_note", {C, N, A}, note_id=MISSING),
+    page("POST", "chart:sign_note", {C, N, A}, note_id=MISSING),
+    page("GET", "chart:amend_note", {C, N, A}, note_id="note"),
+    page("POST", "chart:amend_note", {C, N, A}, note_id=MISSING),
     page("GET", "billing:invoices", {F, B, A}),
     page("GET", "billing:unbilled", {B, A}),  # the billing clerk's worklist
     page("GET", "billing:new_invoice", {B, A}, encounter_id="encounter"),
