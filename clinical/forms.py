@@ -21,12 +21,14 @@ class DiagnosisField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value)
-        first = text.split()[0] if text else ""
-        if text and not looks_like_icd10(first):
+        words = text.split()
+        if len(words) < 2:
+            return text  # one word: the command says whether it is a code it may record
+        if not looks_like_icd10(words[0]):
             raise forms.ValidationError(
                 _("Pick a diagnosis from the suggestions, or type its code (e.g. I21.9)."), code="not_a_code"
             )
-        return first
+        return words[0]
 
 
 class ClinicianChoice(forms.ModelChoiceField):

@@ -1,10 +1,12 @@
 """Diagnosis trends: the leading ICD-10-CM codes over a date range, per month or quarter, by department."""
 
+import datetime
+
 from django import forms
 
 from reports import queries
 from reports.catalog.base import CLINICAL, PALETTE, Column, Report
-from reports.filters import DateRange
+from reports.filters import DateRange, NameLookupField
 from reports.queries.diagnoses import PERIODS
 from reports.serializers import DiagnosisTrendsAnswer
 
@@ -21,11 +23,12 @@ class Filter(DateRange):
     period = forms.ChoiceField(
         choices=[(p, p.title()) for p in PERIODS],
         required=False,
+        initial="month",
         help_text="Counts per month or quarter. Default: month.",
     )
-    department = forms.IntegerField(required=False, min_value=1, help_text="Only this department (a department id).")
+    department = NameLookupField("department", required=False, help_text="Only this department (a department id).")
     top = forms.IntegerField(
-        required=False, min_value=1, max_value=50, help_text="How many leading codes. Default: 10."
+        required=False, min_value=1, max_value=50, initial=10, help_text="How many leading codes. Default: 10."
     )
     default_days = 365
 
@@ -38,6 +41,14 @@ class Filter(DateRange):
             "department_id": d.get("department"),
             "top": d.get("top") or 10,
         }
+
+
+def whole_months(args: dict) -> tuple:
+    """Counted per calendar month: the first of start's month to the last day of end's month."""
+    end = args["end"]
+    return args["start"].replace(day=1), (end.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - (
+        datetime.timedelta(days=1)
+    )
 
 
 def columns(answer: dict) -> list[Column]:
@@ -75,4 +86,5 @@ REPORT = Report(
     columns=columns,
     charts=charts,
     answer_schema=DiagnosisTrendsAnswer,
+    period=whole_months,
 )
