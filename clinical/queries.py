@@ -140,16 +140,20 @@ def diagnosis_suggestions(*, q: str, limit: int = 20) -> list[dict]:
         params |= {"lay": [], "under": f"{code}%", "starts": ""}
         matches, whole, tiebreak = "code LIKE %(under)s", "false", "code"
     else:
-        words = [w for w in (re.sub(r"[^0-9A-Z]", "", w.upper()) for w in q.split(" ")[:5]) if w]
-        if not words:
+        # Words of three letters or more (the trigram index needs three; "of", "ab" would scan every code).
+        words = [w for w in (re.sub(r"[^0-9A-Z]", "", w.upper()) for w in q.split(" ")[:6]) if len(w) >= 3]
+        if not words and not params["lay"]:
             return []
-        params["starts"] = f"{words[0]}%"
+        params["starts"] = f"{words[0]}%" if words else ""
         for i, word in enumerate(words):
             params[f"w{i}"], params[f"p{i}"], params[f"x{i}"] = f"%{word}%", rf"\m{word}", rf"\m{word}\M"
-        matches = " AND ".join(
-            f"upper(description) LIKE %(w{i})s AND upper(description) ~ %(p{i})s" for i in range(len(words))
+        matches = (
+            " AND ".join(
+                f"upper(description) LIKE %(w{i})s AND upper(description) ~ %(p{i})s" for i in range(len(words))
+            )
+            or "false"
         )
-        whole = " AND ".join(f"upper(description) ~ %(x{i})s" for i in range(len(words)))
+        whole = " AND ".join(f"upper(description) ~ %(x{i})s" for i in range(len(words))) or "false"
         tiebreak = "length(description), code"
     with connections[read_alias()].cursor() as cursor:
         cursor.execute(SUGGESTIONS_SQL.format(matches=matches, whole=whole, tiebreak=tiebreak), params)

@@ -96,7 +96,8 @@ def columns(answer: dict) -> list[Column]:
 
 
 def _label(row: dict) -> str:
-    return str(row.get("payer_name") or row.get("patient_name") or row.get("number") or "Total")
+    # the row's own key first: an invoice row also names its patient and payer
+    return str(row.get("number") or row.get("patient_name") or row.get("payer_name") or "Total")
 
 
 def charts(answer: dict) -> list[dict]:

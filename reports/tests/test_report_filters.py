@@ -57,6 +57,12 @@ def test_patients_are_looked_up_only_by_those_who_see_patients(client, hospital)
     assert client.get("/reports/lookup/patient/", {"q": "Patient"}).status_code == 403
     assert client.get("/reports/lookup/payer/", {"q": "Ca"}).json()["results"][0]["label"] == "Cash"
     assert client.get("/reports/lookup/nothing/", {"q": "Ca"}).status_code == 404
+    radiology = client.get("/reports/lookup/department/", {"q": "radio"}).json()["results"]
+    assert [d["label"] for d in radiology] == ["Radiology"]
+    page = client.get("/reports/diagnosis-trends/", {"department_name": "Radiology"}).content.decode()
+    assert "Department: Radiology" in page and "I10" in page  # the fixture's diagnoses are in radiology
+    laboratory = client.get("/reports/diagnosis-trends/", {"department": radiology[0]["id"] + 1000})
+    assert "I10" not in laboratory.content.decode().split("<tbody>")[1]
 
 
 @on_stack
