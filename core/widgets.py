@@ -3,6 +3,7 @@ as one types."""
 
 from django import forms
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 
 class DateInput(forms.DateInput):
@@ -33,6 +34,11 @@ class Combobox(forms.TextInput):
                 "autocomplete": "off",
                 "spellcheck": "false",
                 "data-combobox": str(self.source),
+                # what the script says to screen readers, translated here ({count}, {label} filled there)
+                "data-text-list": _("Suggestions"),
+                "data-text-some": _("{count} suggestions, use the arrow keys"),
+                "data-text-none": _("No suggestions"),
+                "data-text-picked": _("{label} picked"),
             }
         )
         return context

@@ -24,7 +24,9 @@
     list.id = id + "-listbox";
     list.setAttribute("role", "listbox");
     list.hidden = true;
-    list.setAttribute("aria-label", "Suggestions");
+    const text = (name, fallback, values) => Object.entries(values || {}).reduce(
+      (out, [key, value]) => out.replace("{" + key + "}", value), input.dataset[name] || fallback);
+    list.setAttribute("aria-label", text("textList", "Suggestions"));
     wrap.appendChild(list);
     const status = document.createElement("span");
     status.className = "visually-hidden";
@@ -71,7 +73,9 @@
       list.hidden = !open;
       input.setAttribute("aria-expanded", open ? "true" : "false");
       input.removeAttribute("aria-activedescendant");
-      status.textContent = found.length ? found.length + (found.length === 1 ? " suggestion" : " suggestions") + ", use the arrow keys" : "No suggestions";
+      status.textContent = found.length
+        ? text("textSome", "{count} suggestions, use the arrow keys", { count: found.length })
+        : text("textNone", "No suggestions");
     }
 
     function move(to) {
@@ -90,7 +94,7 @@
       input.value = r.value;
       if (hidden) hidden.value = r.id == null ? "" : String(r.id);
       close();
-      status.textContent = r.label + " picked";
+      status.textContent = text("textPicked", "{label} picked", { label: r.label });
       input.dispatchEvent(new Event("change", { bubbles: true }));
     }
 
