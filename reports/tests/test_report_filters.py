@@ -35,6 +35,12 @@ def test_a_payer_is_chosen_by_name_and_the_page_says_which(clerk, hospital):  # 
     assert numbers and "Cash" not in html.split("<tbody>")[1]
     unknown = clerk.get("/reports/ar-aging/", {"payer_name": "Nobody"})
     assert unknown.status_code == 400 and "No payer matches “Nobody”." in unknown.content.decode()
+    # a patient too (the clerk may see patients): suggested with the MRN, and a typed name resolved
+    patient = clerk.get("/reports/lookup/patient/", {"q": "patienta"}).json()["results"]
+    assert [p["label"].split(",")[0] for p in patient] == ["PatientA"] and " · " in patient[0]["detail"]  # MRN · born
+    mine = clerk.get("/reports/ar-aging/", {"patient_name": patient[0]["label"], "group_by": "invoice"})
+    mine = mine.content.decode()
+    assert f"Patient: {patient[0]['label']}" in mine and "INV-" in mine and "PatientC" not in mine
     # the API still takes the id
     assert clerk.get("/api/v1/reports/ar-aging/", {"payer": acme.pk}).status_code == 200
 
