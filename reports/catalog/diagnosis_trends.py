@@ -3,6 +3,7 @@
 import datetime
 
 from django import forms
+from django.utils import timezone
 
 from reports import queries
 from reports.catalog.base import CLINICAL, PALETTE, Column, Report
@@ -44,15 +45,21 @@ class Filter(DateRange):
 
 
 def whole_months(args: dict) -> tuple:
-    """Counted per calendar month: the first of start's month to the last day of end's month."""
+    """Counted per calendar month: the first of start's month to the last day of end's month (today, when
+    that month is this one: nothing is diagnosed in the future)."""
     end = args["end"]
-    return args["start"].replace(day=1), (end.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - (
-        datetime.timedelta(days=1)
-    )
+    month_end = (end.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+    return args["start"].replace(day=1), min(month_end, max(end, timezone.localdate()))
 
 
 def columns(answer: dict) -> list[Column]:
     return COLUMNS
+
+
+def _short(row: dict) -> str:
+    """A legend entry a reader can place: 'I10 Essential (primary) hypertension', cut at 40 characters."""
+    text = f"{row['code']} {row['description']}"
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def charts(answer: dict) -> list[dict]:
@@ -66,7 +73,7 @@ def charts(answer: dict) -> list[dict]:
             "labels": [p.isoformat() for p in periods],
             "datasets": [
                 {
-                    "label": r["code"],
+                    "label": _short(r),
                     "data": [counts.get((p, r["code"]), 0) for p in periods],
                     "color": PALETTE[i % len(PALETTE)],
                 }
