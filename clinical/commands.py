@@ -23,7 +23,7 @@ from clinical.models import (
     PatientMerge,
     Vitals,
 )
-from clinical.queries import clinicians, duplicate_candidates
+from clinical.queries import clinicians, duplicate_candidates, normalize_icd10
 from core.commands import get_locked, get_or_invalid, lock_or_invalid, save_changes, save_new, validate
 from core.errors import Conflict, InvalidInput, NotFound
 
@@ -48,12 +48,6 @@ def _next_mrn() -> str:
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT nextval(%s)", [MRN_SEQUENCE])
         return f"MRN{cursor.fetchone()[0]:08d}"
-
-
-def normalize_icd10(code: str) -> str:
-    """'e119' / 'E11.9' / ' E11.9 ' -> 'E11.9' (the list's spelling: a dot after the category)."""
-    code = (code or "").strip().upper().replace(".", "")
-    return f"{code[:3]}.{code[3:]}" if len(code) > 3 else code
 
 
 @transaction.atomic(using="default")
@@ -352,11 +346,10 @@ def _icd10(code: str) -> Icd10Code:
         raise InvalidInput(f"'{code}' is not an ICD-10-CM code.", field="code")
     if not icd.billable:
         prefix = icd.code if "." in icd.code else f"{icd.code}."
-        under = list(
-            Icd10Code.objects.filter(code__startswith=prefix, billable=True)
-            .order_by("code")
-            .values_list("code", flat=True)
-        )
+        # The category's own unspecified code first (J18 -> J18.9, I21 -> I21.9), then in code order.
+        plain = (icd.description, f"{icd.description}, unspecified")
+        found = Icd10Code.objects.filter(code__startswith=prefix, billable=True).values_list("code", "description")
+        under = [code for code, description in sorted(found, key=lambda c: (c[1] not in plain, c[0]))]
         hint = (
             f"; pick a billable code such as {', '.join(under[:6])}{' ...' if len(under) > 6 else ''}" if under else ""
         )

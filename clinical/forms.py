@@ -1,9 +1,34 @@
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from clinical import allergens, lab_tests
 from clinical.models import SOAP_TEMPLATE, Allergy, AllergyStatement, Encounter, Patient
-from core.widgets import DateInput, DateTimeInput
+from clinical.queries import looks_like_icd10
+from core.widgets import Combobox, DateInput, DateTimeInput
+
+
+class DiagnosisField(forms.CharField):
+    """The diagnosis picker: type a code or words ("heart attack"), pick a suggestion (static/js/combobox.js,
+    served by clinical:icd10). A picked suggestion reads "I21.9 Acute myocardial infarction, unspecified" and
+    stands for its code. No length cap: people type words. Whether the code may be recorded (billable, on the
+    list) is the command's rule, so pages, API and FHIR refuse alike."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Diagnosis (ICD-10-CM code)"))
+        kwargs.setdefault("widget", Combobox(source=reverse_lazy("clinical:icd10")))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        words = text.split()
+        if len(words) < 2:
+            return text  # one word: the command says whether it is a code it may record
+        if not looks_like_icd10(words[0]):
+            raise forms.ValidationError(
+                _("Pick a diagnosis from the suggestions, or type its code (e.g. I21.9)."), code="not_a_code"
+            )
+        return words[0]
 
 
 class ClinicianChoice(forms.ModelChoiceField):
@@ -140,12 +165,7 @@ class LabResultForm(forms.Form):
 
 
 class DiagnosisForm(forms.Form):
-    code = forms.CharField(
-        max_length=10,
-        label="ICD-10-CM code",
-        help_text="Type a code or words; suggestions appear as you type.",
-        widget=forms.TextInput(attrs={"list": "icd10-options", "autocomplete": "off", "data-icd10-search": "1"}),
-    )
+    code = DiagnosisField(help_text=_("Type a code or words (\u201cheart attack\u201d); pick a suggestion."))
     is_primary = forms.BooleanField(required=False, label="Primary diagnosis")
 
 
@@ -192,12 +212,7 @@ class AllergyVerificationForm(forms.Form):
 
 
 class ConditionForm(forms.Form):
-    code = forms.CharField(
-        max_length=10,
-        label="ICD-10-CM code",
-        help_text="A billable code (J18.9, not J18).",
-        widget=forms.TextInput(attrs={"list": "icd10-options", "autocomplete": "off", "data-icd10-search": "1"}),
-    )
+    code = DiagnosisField(help_text=_("A billable code (J18.9, not J18): type a code or words, pick a suggestion."))
     onset = forms.DateField(required=False, widget=DateInput)
 
 

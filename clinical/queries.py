@@ -1,9 +1,14 @@
 """Clinical queries: one function per question; they read where the router sends them."""
 
+import logging
+import re
+from collections.abc import Callable
+
 from django.contrib.auth.models import User
 from django.db import connections
 from django.db.models import Q, QuerySet
 
+from clinical.diagnosis_terms import lay_codes, terms_for
 from clinical.models import (
     Allergy,
     AllergyStatement,
@@ -21,6 +26,7 @@ from clinical.models import (
 from core.routing.router import read_alias
 
 ATTEND = "attend_encounter"
+log = logging.getLogger("hmis.clinical")
 
 
 def patient_search(*, q: str = "") -> QuerySet[Patient]:
@@ -71,6 +77,105 @@ def icd10_search(*, q: str = "", billable_only: bool = False) -> QuerySet[Icd10C
     for word in q.split()[:5]:
         codes = codes.filter(description__icontains=word)
     return codes
+
+
+# How the hospital's codes rank by use, most used first: registered by the read side (reports), which keeps
+# the diagnosis counts (decision 8: a lower layer offers a registry). Empty until then.
+_code_usage: list[Callable[[], list[str]]] = []
+
+
+def register_code_usage(provider: Callable[[], list[str]]) -> None:
+    """`provider()` -> the codes diagnosed here, most used first (a ranking hint for diagnosis_suggestions)."""
+    _code_usage[:] = [provider]
+
+
+def _used_codes() -> list[str]:
+    if not _code_usage:
+        return []
+    try:
+        return list(_code_usage[0]())
+    except Exception:
+        log.warning("diagnosis usage unavailable; suggestions ranked without it", exc_info=True)
+        return []
+
+
+_CODE = re.compile(r"^[A-Za-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{0,4})?$")
+
+
+def looks_like_icd10(text: str) -> bool:
+    """'I21.9', 'e119', 'J18': shaped like an ICD-10-CM code (whether it is one is the list's to say)."""
+    return bool(_CODE.match(text or ""))
+
+
+SUGGESTIONS_SQL = """
+SELECT code, description, billable,
+       CASE WHEN code = ANY(%(lay)s) THEN 1000 - array_position(%(lay)s, code)
+            WHEN upper(description) LIKE %(starts)s THEN 3
+            WHEN {whole} THEN 2
+            ELSE 1 END AS relevance,
+       array_position(%(used)s, code) AS use_rank
+FROM clinical_icd10code
+WHERE code = ANY(%(lay)s) OR ({matches})
+ORDER BY billable DESC, array_position(%(used)s, code) NULLS LAST, relevance DESC, {tiebreak}
+LIMIT %(limit)s
+"""
+
+
+def diagnosis_suggestions(*, q: str, limit: int = 20) -> list[dict]:
+    """The diagnosis picker's suggestions for what was typed: a code or its start (E11, e11.9), words of
+    the ICD-10-CM description (each word starts a word of it: "pneum"), or everyday words
+    (clinical/diagnosis_terms.py: "heart attack", "UTI").
+
+    Ranked: billable codes first (a category such as J18 cannot be recorded), then the codes this hospital
+    diagnoses most (the read side's counts, `register_code_usage`), then relevance: the everyday words'
+    codes in their listed order, a description that starts with the first word, one with every word whole,
+    any other match; shorter descriptions before longer. Each: code, description, billable, terms (the
+    everyday words that matched, if any), used (whether the hospital has used the code lately)."""
+    q = " ".join((q or "").split())
+    first = q.split(" ")[0] if q else ""
+    if not q:
+        return []
+    params: dict = {"lay": lay_codes(q), "used": _used_codes(), "limit": limit}
+    if looks_like_icd10(first):  # a code, or a picked suggestion ("I21.9 Acute myocardial infarction, ...")
+        code = normalize_icd10(first)
+        params |= {"lay": [], "under": f"{code}%", "starts": ""}
+        matches, whole, tiebreak = "code LIKE %(under)s", "false", "code"
+    else:
+        # Words of three letters or more (the trigram index needs three; "of", "ab" would scan every code).
+        words = [w for w in (re.sub(r"[^0-9A-Z]", "", w.upper()) for w in q.split(" ")[:6]) if len(w) >= 3]
+        if not words and not params["lay"]:
+            return []
+        params["starts"] = f"{words[0]}%" if words else ""
+        for i, word in enumerate(words):
+            params[f"w{i}"], params[f"p{i}"], params[f"x{i}"] = f"%{word}%", rf"\m{word}", rf"\m{word}\M"
+        matches = (
+            " AND ".join(
+                f"upper(description) LIKE %(w{i})s AND upper(description) ~ %(p{i})s" for i in range(len(words))
+            )
+            or "false"
+        )
+        whole = " AND ".join(f"upper(description) ~ %(x{i})s" for i in range(len(words))) or "false"
+        tiebreak = "length(description), code"
+    with connections[read_alias()].cursor() as cursor:
+        cursor.execute(SUGGESTIONS_SQL.format(matches=matches, whole=whole, tiebreak=tiebreak), params)
+        found = cursor.fetchall()
+    lay = set(params["lay"])
+    return [
+        {
+            "code": code,
+            "description": description,
+            "billable": billable,
+            "terms": terms_for(code) if code in lay else [],
+            "used": use_rank is not None,
+        }
+        for code, description, billable, _relevance, use_rank in found
+    ]
+
+
+def normalize_icd10(code: str) -> str:
+    """'e119' / 'E11.9' / ' E11.9 ' -> 'E11.9' (the list's spelling: a dot after the category)."""
+    code = (code or "").strip().upper().replace(".", "")
+    return f"{code[:3]}.{code[3:]}" if len(code) > 3 else code
 
 
 def encounters() -> QuerySet[Encounter]:

@@ -4,6 +4,7 @@ search (over the patient view), the chart and its forms are the chart app's."""
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from clinical import commands, queries
 from clinical.forms import RegisterForm
@@ -43,5 +44,20 @@ def register(request):
 @login_required
 @permission_required("clinical.view_patient", raise_exception=True)
 def icd10_lookup(request):
-    codes = queries.icd10_search(q=request.GET.get("q", ""), billable_only=True)[:20] if request.GET.get("q") else []
-    return JsonResponse({"results": [{"code": c.code, "description": c.description} for c in codes]})
+    """The diagnosis picker's suggestions (static/js/combobox.js): ranked, with everyday words. Each result
+    has `value` (what the box takes when picked) and `label`; a category is `disabled` (it cannot be
+    recorded: the picker shows it, greyed, with why)."""
+    found = queries.diagnosis_suggestions(q=request.GET.get("q", "")[:200])
+    results = []
+    for r in found:
+        detail = _("category: pick a code under it") if not r["billable"] else ", ".join(r["terms"][:3])
+        results.append(
+            {
+                **r,
+                "value": f"{r['code']} {r['description']}",
+                "label": f"{r['code']} {r['description']}",
+                "detail": detail,
+                "disabled": not r["billable"],
+            }
+        )
+    return JsonResponse({"results": results})

@@ -7,14 +7,17 @@ class ReportsConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from clinical.queries import register_code_usage
         from core.events import outbox, signals
         from pharmacy.safety import tables as safety_tables
         from reports.projections import REGISTRY, dirtied_by, wanted
+        from reports.queries.diagnosis_usage import codes_by_use
         from reports.tasks import refresh_projection
 
         outbox.register_refresh_task(refresh_projection.name, live=tuple(n for n, p in REGISTRY.items() if p.live))
         if settings.PROJECTION_HOOKS:  # off only to measure what the hooks cost (make bench)
             signals.connect(dirtied_by(), wanted)
+        register_code_usage(codes_by_use)  # the diagnosis picker ranks the hospital's usual codes first
         safety_tables.changed.connect(_reference_changed, dispatch_uid="hmis.reports.safety_tables")
 
 

@@ -1,13 +1,19 @@
-"""What report filters share: a date range with defaults, and the API's cache of valid filter arguments.
+"""What report filters share: days typed as ISO dates, things chosen by name, a date range with defaults,
+and the API's cache of valid filter arguments.
 
-Each report's own filter form lives in its module (reports/catalog/); pages and API use the same form.
+Each report's own filter form lives in its module (reports/catalog/); pages and API use the same form, so
+a filter declared there is the page's box and the API's typed parameter at once.
 """
 
 import datetime
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput, NameLookup
+from reports.lookups import LOOKUPS
 from reports.queries.performance import REPORTS as COMPARED
 
 MAX_RANGE_DAYS = 366 * 5
@@ -33,12 +39,46 @@ def valid_args(form_class, params) -> dict | None:
     return dict(found)
 
 
+class IsoDateField(forms.DateField):
+    """A day as YYYY-MM-DD only, in the browser's date picker: "01/09/2026" is refused, never read US-style
+    (Django's default input formats would take it as January 9)."""
+
+    input_formats = ["%Y-%m-%d"]
+    default_error_messages = {"invalid": _("Enter the date as YYYY-MM-DD, e.g. 2026-09-01.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", DateInput(format="%Y-%m-%d"))
+        super().__init__(**kwargs)
+
+
+class NameLookupField(forms.IntegerField):
+    """A payer, patient or department (reports.lookups) chosen by name in a box that suggests as one types,
+    submitted as its id: the API takes the id as before (an integer parameter). A name typed and not picked
+    is resolved when it stands for exactly one; otherwise the form says why."""
+
+    def __init__(self, kind: str, **kwargs):
+        self.lookup = LOOKUPS[kind]
+        kwargs.setdefault("min_value", 1)
+        source = reverse_lazy("reports:lookup", args=[kind])
+        kwargs.setdefault("widget", NameLookup(source=source, name_of=self.lookup.name_of))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not value.strip().isdigit():
+            return self.lookup.resolve(value)
+        return super().to_python(value)
+
+    def shown(self, value) -> str:
+        """What a chosen id reads as (the printed parameters)."""
+        return (self.lookup.name_of(int(value)) if str(value).isdigit() else None) or str(value)
+
+
 class DateRange(forms.Form):
     # {default_days}: filled from the form's class where the help is shown (core.api.schema.form_parameters).
-    start = forms.DateField(
+    start = IsoDateField(
         required=False, help_text="First day. Default: {default_days} days up to end; at most five years before end."
     )
-    end = forms.DateField(required=False, help_text="Last day (included). Default: today.")
+    end = IsoDateField(required=False, help_text="Last day (included). Default: today.")
     default_days = 30
 
     def clean(self):

@@ -32,6 +32,7 @@ class Filter(DateRange):
     group_by = forms.ChoiceField(
         choices=[(g, g.title()) for g in GROUPS],
         required=False,
+        initial="department",
         help_text="One row per department, provider or day. Default: department.",
     )
     department = forms.ModelChoiceField(

@@ -3,10 +3,12 @@
 import itertools
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 
 from reports import queries
 from reports.catalog.base import FINANCIAL, MONEY, Column, Report
+from reports.filters import IsoDateField, NameLookupField
 from reports.projections.ar_aging import DEFAULT_RANGES
 from reports.queries.ar import ar_aging_rows
 from reports.serializers import ArAgingAnswer
@@ -16,7 +18,7 @@ BUCKET_COLOURS = ["#2e8540", "#8bc34a", "#e6a700", "#fd7e14", "#d9534f", "#8b000
 
 
 class Filter(forms.Form):
-    as_of = forms.DateField(required=False, help_text="The day balances are aged at. Default: today.")
+    as_of = IsoDateField(required=False, help_text="The day balances are aged at. Default: today.")
     basis = forms.ChoiceField(
         choices=[("due_date", "Due date"), ("posting_date", "Posting date")],
         required=False,
@@ -34,8 +36,8 @@ class Filter(forms.Form):
         help_text="One row per payer, patient or invoice. Default: payer. By patient or invoice, or for one "
         "patient, the rows name patients: your role must let you see patients.",
     )
-    payer = forms.IntegerField(required=False, min_value=1, help_text="Only this payer's invoices (a payer id).")
-    patient = forms.IntegerField(required=False, min_value=1, help_text="Only this patient's invoices (a patient id).")
+    payer = NameLookupField("payer", required=False, help_text="Only this payer's invoices (a payer id).")
+    patient = NameLookupField("patient", required=False, help_text="Only this patient's invoices (a patient id).")
 
     def clean_ranges(self):
         text = (self.cleaned_data.get("ranges") or "").strip()
@@ -94,7 +96,8 @@ def columns(answer: dict) -> list[Column]:
 
 
 def _label(row: dict) -> str:
-    return str(row.get("payer_name") or row.get("patient_name") or row.get("number") or "Total")
+    # the row's own key first: an invoice row also names its patient and payer
+    return str(row.get("number") or row.get("patient_name") or row.get("payer_name") or "Total")
 
 
 def charts(answer: dict) -> list[dict]:
@@ -127,6 +130,13 @@ def drill_down(answer: dict, row: dict) -> dict | None:
     return None
 
 
+def invoice_page(answer: dict, row: dict) -> tuple[str, str] | None:
+    """By invoice, a row opens its invoice (for those who may see invoices)."""
+    if answer["group_by"] == "invoice" and row.get("invoice_id"):
+        return reverse("billing:invoice", args=[row["invoice_id"]]), "billing.view_invoice"
+    return None
+
+
 def names_patients(filters: dict) -> bool:
     """By patient or invoice, or for one patient: the rows carry names and MRNs."""
     return filters.get("group_by") in ("patient", "invoice") or bool(
@@ -146,6 +156,7 @@ REPORT = Report(
     totals_row=("payer_name", "patient_name", "number"),
     stream_rows=ar_aging_rows,  # by invoice, a year's export has hundreds of thousands of rows
     link=drill_down,
+    record_link=invoice_page,
     names_patients=names_patients,
     answer_schema=ArAgingAnswer,
 )

@@ -64,6 +64,10 @@ class Report:
     stream_rows: Callable[..., Iterable[dict]] | None = None
     # A row's drill-down: the filters that show what lies beneath it (None: the row links nowhere).
     link: Callable[[dict, dict], dict | None] | None = None  # (answer, row) -> filters
+    # A row's own page elsewhere (an invoice, a payer's invoices): (url, permission to follow it), or None.
+    record_link: Callable[[dict, dict], tuple[str, str] | None] | None = None  # (answer, row)
+    # The days the figures cover, when not the filters' start..end (monthly counts cover whole months).
+    period: Callable[[dict], tuple] | None = None  # query arguments -> (first day, last day)
     row_class: Callable[[dict], str] | None = None  # a row's CSS class (e.g. "low" for low stock)
     summary_template: str | None = None  # a template part shown above the charts
     details_template: str | None = None  # a template part shown below the table

@@ -21,6 +21,7 @@ class Filter(DateRange):
     group_by = forms.ChoiceField(
         choices=[("ward", "Ward"), ("day", "Day")],
         required=False,
+        initial="ward",
         help_text="One row per ward or per day. Default: ward.",
     )
 
@@ -115,7 +116,7 @@ def charts(answer: dict) -> list[dict]:
         {
             "id": "movement",
             "title": "Admissions and discharges per day",
-            "type": "bar",
+            "type": "line",  # a trend
             "labels": labels,
             "datasets": [
                 {"label": "Admissions", "data": [s["admissions"] for s in series], "color": PALETTE[1]},

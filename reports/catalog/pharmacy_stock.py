@@ -29,7 +29,11 @@ WINDOWS = {
 
 class Filter(forms.Form):
     within_days = forms.IntegerField(
-        required=False, min_value=1, max_value=365, help_text="Batches expiring within this many days. Default: 90."
+        initial=90,
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text="Batches expiring within this many days. Default: 90.",
     )
 
     def query_args(self) -> dict:

@@ -50,6 +50,7 @@ class Filter(DateRange):
     group_by = forms.ChoiceField(
         choices=list(zip(GROUPINGS, GROUPING_LABELS, strict=True)),
         required=False,
+        initial="month",
         help_text="One row per month, or per month and department, age group, sex or area. Default: month.",
     )
     default_days = 365

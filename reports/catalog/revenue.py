@@ -1,6 +1,9 @@
 """Revenue analysis: invoiced, collected, credited and net over time and by department, service or payer."""
 
+from urllib.parse import urlencode
+
 from django import forms
+from django.urls import reverse
 
 from reports import queries
 from reports.catalog.base import FINANCIAL, MONEY, PALETTE, Column, Report
@@ -13,11 +16,13 @@ class Filter(DateRange):
     grain = forms.ChoiceField(
         choices=[(g, g.title()) for g in GRAINS],
         required=False,
+        initial="month",
         help_text="One period per day, week or month. Default: month.",
     )
     dimension = forms.ChoiceField(
         choices=[(d, d.title()) for d in DIMENSIONS],
         required=False,
+        initial="department",
         help_text="Broken down by department, service or payer. Default: department.",
     )
     default_days = 90
@@ -34,6 +39,14 @@ class Filter(DateRange):
 
 def columns(answer: dict) -> list[Column]:
     return [Column("name", answer["dimension"].title()), *(Column(m, m.title(), MONEY) for m in METRICS)]
+
+
+def payer_invoices(answer: dict, row: dict) -> tuple[str, str] | None:
+    """By payer, a row opens that payer's invoices posted in the range (the billing list's filters)."""
+    if answer["dimension"] != "payer":
+        return None
+    query = urlencode({"payer": row["key"], "posted_from": answer["start"], "posted_to": answer["end"]})
+    return f"{reverse('billing:invoices')}?{query}", "billing.view_invoice"
 
 
 def charts(answer: dict) -> list[dict]:
@@ -71,4 +84,5 @@ REPORT = Report(
     totals_row=("name",),
     summary_template="reports/parts/revenue_compared.html",  # the change from the previous period
     answer_schema=RevenueAnswer,
+    record_link=payer_invoices,
 )

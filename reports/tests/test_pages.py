@@ -21,7 +21,7 @@ def test_report_pages_render_with_charts_and_freshness(browse):
     for slug, report in REPORTS.items():
         page.get_by_role("navigation", name="Main").get_by_role("link", name=report.title).click()
         expect(page.get_by_role("heading", name=report.title)).to_be_visible()
-        assert page.get_by_role("status").filter(has_text="As of").count() == 1  # the freshness line
+        assert page.get_by_role("status").filter(has_text="Updated").count() == 1  # the freshness line, in plain words
         assert page.locator("canvas").count() >= 1
         shot(page, f"report-{slug}")
     page.goto("/reports/ar-aging/?ranges=90,30")
@@ -55,7 +55,7 @@ def test_population_health_page_charts_control_rates_month_by_month(browse):
     page = browse("quality")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Population health").click()
     expect(page.get_by_role("heading", name="Population health")).to_be_visible()
-    assert page.get_by_role("status").filter(has_text="As of").count() == 1
+    assert page.get_by_role("status").filter(has_text="Updated").count() == 1
     expect(page.get_by_role("img", name="Per month, % of patients (All departments)")).to_be_visible()
     rows = page.locator("table.report tbody tr")
     assert rows.count() == 3

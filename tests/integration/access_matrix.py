@@ -342,6 +342,12 @@ ENDPOINTS = [
     page("POST", "scheduling:queue_requeue", {C, A}, entry_id=MISSING),
     page("POST", "scheduling:queue_priority", {C, N, A}, entry_id=MISSING),
     *REPORT_PAGES,
+    # report filters' name suggestions (reports.lookups): report readers; patients' names also need patients
+    page("GET", "reports:lookup", FINANCIAL_REPORTS | CLINICAL_REPORTS, kind="=payer", query="q=Ac"),
+    page("GET", "reports:lookup", FINANCIAL_REPORTS | CLINICAL_REPORTS, kind="=department", query="q=Me"),
+    page(
+        "GET", "reports:lookup", (FINANCIAL_REPORTS | CLINICAL_REPORTS) & PATIENT_VIEWERS, kind="=patient", query="q=Qu"
+    ),
     page("GET", "admin-system", {A}),  # servers, positions and load over the last hour (ops/system.py)
     # --- Exports ---
     *REPORT_EXPORTS,
