@@ -114,11 +114,13 @@ def _timed(alias: str):
 
     def timed(execute, sql, params, many, context):
         started = time.perf_counter()
-        token = tracing.CURRENT_ALIAS.set(alias)  # for the statement's span (core/tracing.py)
+        span = tracing.statement_span(alias, sql, context)  # None unless a recording span is current
         try:
-            return execute(sql, params, many, context)
+            if span is None:
+                return execute(sql, params, many, context)
+            with span:
+                return execute(sql, params, many, context)
         finally:
-            tracing.CURRENT_ALIAS.reset(token)
             elapsed = time.perf_counter() - started
             kind = statement_kind(sql)
             if enabled:

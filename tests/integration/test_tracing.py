@@ -37,6 +37,21 @@ def spans():
 
 
 @pytest.fixture
+def unsampled_spans():
+    """Tracing on, every trace unsampled (as nine in ten are at 10 % sampling)."""
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    exporter = InMemorySpanExporter()
+    connections.close_all()
+    tracing.configure(exporter, sampler=ALWAYS_OFF)
+    try:
+        yield exporter
+    finally:
+        tracing.unconfigure()
+        connections.close_all()
+
+
+@pytest.fixture
 def traced_worker(monkeypatch, request):
     """The test worker with tracing on, its spans written as JSON into its log."""
     monkeypatch.setenv("OTEL_TRACES_EXPORTER", "console")
@@ -122,6 +137,37 @@ def test_a_write_is_traced_from_the_request_through_the_relay_with_the_alias_and
         for key, value in span.attributes.items():
             assert FAMILY not in str(value), (span.name, key, value)
             assert "Aspirin" not in str(value), (span.name, key, value)
+
+
+def test_an_unsampled_request_records_nothing_and_logs_no_error(unsampled_spans, api_as, caplog):
+    """Nothing is recorded for an unsampled request, its statements or its Redis commands, and the request
+    hook (which cuts query strings) does not fail on the non-recording span (it did: an ERROR per request)."""
+    patient = _patient()
+    api = api_as("clinician")
+    wait_replayed()
+    with caplog.at_level("WARNING"):
+        answer = api.get(f"/api/v1/patients/{patient.pk}/summary/?q={FAMILY}")
+        assert answer.status_code == 200, answer.content
+        _post_allergy(api_as, patient)
+    assert unsampled_spans.get_finished_spans() == ()
+    assert not [r for r in caplog.records if r.name.startswith("opentelemetry")], caplog.text
+
+
+def test_statement_spans_only_inside_a_recording_span(spans):
+    from opentelemetry import trace
+
+    assert tracing.statement_span("default", "SELECT 1", None) is None  # no span current
+    unsampled = trace.NonRecordingSpan(trace.INVALID_SPAN_CONTEXT)
+    with trace.use_span(unsampled):
+        assert tracing.statement_span("default", "SELECT 1", None) is None
+    with tracing.span("outer"), connections["default"].cursor() as cursor:
+        cursor.execute("SELECT %s::text", [FAMILY])
+    (statement,) = [s for s in spans.get_finished_spans() if s.attributes.get("db.system") == "postgresql"]
+    assert statement.name == "SELECT" and statement.kind == SpanKind.CLIENT
+    assert statement.attributes["hmis.db.alias"] == "default"
+    assert statement.attributes["db.statement"] == "SELECT %s::text"  # placeholders, never the parameter
+    assert statement.attributes["server.address"] and statement.attributes["server.port"]
+    assert FAMILY not in str(dict(statement.attributes))
 
 
 def _worker_spans() -> list[dict]:
