@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from billing.models import Invoice
 from clinical.models import Patient
-from hmis.roles import ROLES
+from core.roles import names as role_names
 from pharmacy.models import Prescription, StockBatch
 from scheduling.models import QueueEntry
 from tests.support.stack import on_stack
@@ -23,7 +23,7 @@ def test_seed_demo_makes_a_living_hospital_and_prints_the_logins():
     assert "Demo hospital ready in" in said and "Generated" in said
     logins = said.split("Demo logins")[1]
     assert "/accounts/login/" in logins
-    for role in ROLES:
+    for role in role_names():
         assert f"  {role} " in logins
         assert User.objects.get(username=role).groups.filter(name=role).exists()
     assert Patient.objects.count() > 200  # 200 generated, the named demo beside them
