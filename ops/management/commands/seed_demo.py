@@ -35,7 +35,7 @@ from ops.datagen.drugs import GENERATED_DRUG_PREFIX
 from pharmacy import commands as pharmacy
 from pharmacy.models import Drug, Prescription, StockBatch, StockMovement
 
-WARD_DAYS, SHORT_WARD_DAYS = 42, 8  # the demo wards' history through the commands (slow: ~2 s a day)
+WARD_DAYS, SHORT_WARD_DAYS = 42, 4  # the demo wards' history through the commands (slow: ~2 s a day)
 SHORT_CLINIC_DAYS = 2  # the demo clinics' past days when generated years are there
 DEMO_SCALE = 0.015  # of generate_data's hospital: 3,000 patients over three years
 LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"
@@ -283,7 +283,7 @@ class Command(BaseCommand):
         )
 
     def _wards(self, doctor: User, nurse: User, days: int) -> None:
-        """Wards and beds opened `days` ago (six weeks; a week with generated years beside them), each bed
+        """Wards and beds opened `days` ago (six weeks; four days with generated years beside them), each bed
         with the stays it has had since (admitted, ordered home, discharged, cleaned), the patients in them
         now, a few transfers, a bed out of service, a queue for intensive care, and the nights charged."""
         rng = random.Random(23)  # noqa: S311 (demo data, not security)
