@@ -145,7 +145,9 @@ class InvoiceAdmin(CommandAdmin):
 
     def get_fields(self, request, obj=None):
         base = ["patient", "encounter", "payer", "posting_date", "due_date", "notes"]
-        return base if obj is None else [*self.computed, "outstanding", *base, "issued_at", "voided_at", "void_reason"]
+        if obj is None:
+            return base
+        return [*self.computed, "outstanding", *base, "supplements", "issued_at", "voided_at", "void_reason"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -158,6 +160,7 @@ class InvoiceAdmin(CommandAdmin):
             "payer",
             "posting_date",
             "due_date",
+            "supplements",
             "issued_at",
             "issued_by",
             "voided_at",

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth.models import User
 from django.db import connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.models import ZERO, CreditNote, Invoice, InvoiceCounter, InvoiceLine, Payer, Payment, Service
 from clinical.models import Department, Encounter, Patient
@@ -130,6 +131,58 @@ def _retotal(invoice: Invoice) -> None:
     invoice.total = invoice.subtotal - invoice.discount_total
 
 
+def _original_invoice(encounter: Encounter, payer: Payer) -> Invoice | None:
+    """The invoice a new one for this encounter and payer adds to, once one was issued: the first issued
+    (not draft, not void) invoice of them that is not itself supplementary (else the first issued one)."""
+    issued = (
+        Invoice.objects.filter(encounter=encounter, payer=payer)
+        .exclude(status__in=(Invoice.Status.DRAFT, Invoice.Status.VOID))
+        .order_by("id")
+    )
+    return issued.filter(supplements__isnull=True).first() or issued.first()
+
+
+def _captured_charges(encounter: Encounter | None, lines: list[dict], errors: dict) -> dict[int, InvoiceLine]:
+    """The charges already captured on the encounter's drafts (dispenses, bed-days, services recorded) that
+    the input names ({"charge": line id}), by position. The drafts are locked (after the encounter)."""
+    named = {i: data["charge"] for i, data in enumerate(lines) if data.get("charge") is not None}
+    if not named:
+        return {}
+    if encounter is None:
+        for i in named:
+            errors[i] = {"charge": [_("Only an invoice for an encounter takes the encounter's charges.")]}
+        return {}
+    drafts = list(
+        Invoice.objects.select_for_update().filter(encounter=encounter, status=Invoice.Status.DRAFT).order_by("id")
+    )
+    on_drafts = {line.pk: line for line in InvoiceLine.objects.filter(invoice__in=drafts)}
+    found, seen = {}, set()
+    for i, charge in named.items():
+        line = on_drafts.get(charge) if isinstance(charge, int) else None
+        if line is None:
+            errors[i] = {
+                "charge": [_("Charge %(charge)s is not waiting on this encounter's drafts.") % {"charge": charge}]
+            }
+        elif charge in seen:
+            errors[i] = {"charge": [_("Charge %(charge)s is listed twice.") % {"charge": charge}]}
+        else:
+            seen.add(charge)
+            found[i] = line
+    return found
+
+
+def _empty_drafts_moved(drafts: set[int], *, into: Invoice, by: User | None) -> None:
+    """Retotal the drafts charges were taken from; one left with no line is void, saying where they went."""
+    for draft in Invoice.objects.filter(pk__in=drafts).order_by("id"):
+        _retotal(draft)
+        fields = ["subtotal", "discount_total", "total"]
+        if not draft.lines.exists():
+            draft.status, draft.voided_at, draft.voided_by = Invoice.Status.VOID, timezone.now(), by
+            draft.void_reason = str(_("Its charges moved to %(invoice)s.") % {"invoice": into})
+            fields += ["status", "voided_at", "voided_by", "void_reason"]
+        draft.save(using="default", update_fields=fields)
+
+
 @transaction.atomic(using="default")
 def invoice_create(
     *,
@@ -142,12 +195,19 @@ def invoice_create(
     notes: str = "",
     created_by: User | None = None,
 ) -> Invoice:
-    """A draft invoice with its lines. All or nothing: one bad line and nothing is written."""
+    """A draft invoice with its lines. All or nothing: one bad line and nothing is written.
+
+    A line is new (a service, or a description and a unit price) or {"charge": id}: a charge already
+    captured on one of the encounter's drafts (a dispense, a bed-day, a service recorded), which moves here
+    as it is; a draft left with no line is void, saying where its charges went. Charges not named stay
+    where they are. The encounter is locked first (as charge capture does), so a dispense at the same
+    moment lands on this invoice or before it, never on a payer it no longer has. When the encounter
+    already has an issued invoice for this payer, the new one is its supplementary invoice."""
     patient = get_or_invalid(Patient, patient_id, field="patient")
     payer = get_or_invalid(Payer, payer_id, field="payer")
     encounter = None
     if encounter_id is not None:
-        encounter = get_or_invalid(Encounter, encounter_id, field="encounter")
+        encounter = lock_or_invalid(Encounter, encounter_id, field="encounter")
         if encounter.patient_id != patient.pk:
             raise InvalidInput("This encounter belongs to another patient.", field="encounter")
     if not lines:
@@ -155,9 +215,10 @@ def invoice_create(
     if len(lines) > MAX_LINES:
         raise InvalidInput(f"An invoice takes at most {MAX_LINES} lines ({len(lines)} given).", field="lines")
     line_errors: dict[int, dict] = {}
-    built = [_build_line(i, data, line_errors) for i, data in enumerate(lines)]
+    captured = _captured_charges(encounter, lines, line_errors)
+    built = [_build_line(i, data, line_errors) for i, data in enumerate(lines) if data.get("charge") is None]
     if line_errors:
-        raise InvalidInput(errors={"lines": {str(i): problems for i, problems in line_errors.items()}})
+        raise InvalidInput(errors={"lines": {str(i): problems for i, problems in sorted(line_errors.items())}})
     posting_date = posting_date or timezone.localdate()
     due_date = due_date or posting_date + datetime.timedelta(days=payer.payment_terms_days)
     if due_date < posting_date:
@@ -166,11 +227,16 @@ def invoice_create(
         patient=patient,
         payer=payer,
         encounter=encounter,
+        supplements=_original_invoice(encounter, payer) if encounter else None,
         posting_date=posting_date,
         due_date=due_date,
         notes=notes,
         created_by=created_by,
     )
+    if captured:
+        # Moved, not copied: the dispense or bed-day keeps pointing at its line.
+        InvoiceLine.objects.filter(pk__in=[line.pk for line in captured.values()]).update(invoice=invoice)
+        _empty_drafts_moved({line.invoice_id for line in captured.values()}, into=invoice, by=created_by)
     for line in built:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(built)
@@ -229,8 +295,9 @@ def encounter_payer(encounter: Encounter) -> Payer:
 @transaction.atomic(using="default")
 def encounter_draft_invoice(*, encounter_id: int, created_by: User | None = None) -> Invoice:
     """The draft invoice that charges captured during an encounter go on (dispenses, bed-days): the first
-    draft of the encounter for the encounter's payer (encounter_payer), or a new draft for that payer. The
-    encounter row is locked, so two charges never open two drafts."""
+    draft of the encounter for the encounter's payer (encounter_payer), or a new draft for that payer, the
+    supplementary invoice of the one issued to that payer if there is one. The encounter row is locked, so
+    two charges never open two drafts."""
     encounter = Encounter.objects.select_for_update().get(pk=encounter_id)
     payer = encounter_payer(encounter)
     draft = (
@@ -246,6 +313,7 @@ def encounter_draft_invoice(*, encounter_id: int, created_by: User | None = None
         patient_id=encounter.patient_id,
         encounter=encounter,
         payer=payer,
+        supplements=_original_invoice(encounter, payer),
         posting_date=today,
         due_date=today + datetime.timedelta(days=payer.payment_terms_days),
         created_by=created_by,

@@ -1,6 +1,7 @@
 import django_filters as filters
+from django.utils.translation import gettext_lazy as _
 
-from billing.models import Invoice, Payment
+from billing.models import Invoice, Payer, Payment
 from core.widgets import DateInput
 
 
@@ -17,9 +18,12 @@ class InvoiceFilter(filters.FilterSet):
 class InvoicePageFilter(InvoiceFilter):
     """The billing clerk's list page: the API's filters, fewer of them, one status, date pickers."""
 
-    status = filters.ChoiceFilter(choices=Invoice.Status.choices, empty_label="Any status")
-    posted_from = filters.DateFilter(field_name="posting_date", lookup_expr="gte", widget=DateInput)
-    posted_to = filters.DateFilter(field_name="posting_date", lookup_expr="lte", widget=DateInput)
+    status = filters.ChoiceFilter(choices=Invoice.Status.choices, empty_label=_("Any status"), label=_("Status"))
+    payer = filters.ModelChoiceFilter(queryset=Payer.objects.all(), empty_label=_("Any payer"), label=_("Payer"))
+    posted_from = filters.DateFilter(
+        field_name="posting_date", lookup_expr="gte", widget=DateInput, label=_("Posted from")
+    )
+    posted_to = filters.DateFilter(field_name="posting_date", lookup_expr="lte", widget=DateInput, label=_("Posted to"))
 
     class Meta(InvoiceFilter.Meta):
         fields = ["status", "payer"]

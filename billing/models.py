@@ -85,6 +85,16 @@ class Invoice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     void_reason = models.CharField(max_length=200, blank=True)
+    # Charges of an encounter that come after its invoice was issued go on a supplementary invoice of the
+    # same payer, which names the invoice it adds to.
+    supplements = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        related_name="supplementary_invoices",
+        null=True,
+        blank=True,
+        help_text="The issued invoice of the same encounter and payer this one adds later charges to.",
+    )
 
     class Meta:
         ordering = ["-posting_date", "-id"]

@@ -111,6 +111,7 @@ class InvoiceOutput(serializers.ModelSerializer):
             "patient",
             "encounter",
             "payer",
+            "supplements",
             "posting_date",
             "due_date",
             "subtotal",

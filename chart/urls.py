@@ -20,5 +20,11 @@ urlpatterns = [
     path("encounters/<int:encounter_id>/prescriptions/", views.prescribe, name="prescribe"),
     path("encounters/<int:encounter_id>/lab-results/", views.record_lab_result, name="record_lab_result"),
     path("encounters/<int:encounter_id>/close/", views.close_encounter, name="close_encounter"),
+    path("encounters/<int:encounter_id>/notes/", views.write_note, name="write_note"),
+    path("notes/<int:note_id>/", views.edit_note, name="edit_note"),
+    path("notes/<int:note_id>/sign/", views.sign_note, name="sign_note"),
+    path("notes/<int:note_id>/amend/", views.amend_note, name="amend_note"),
+    path("visits/<int:encounter_id>/", views.visit_page, name="visit"),
+    path("visits/<int:encounter_id>/print/", views.visit_summary, name="visit_summary"),
     path("admissions/<int:admission_id>/discharge-summary/", views.discharge_summary, name="discharge_summary"),
 ]

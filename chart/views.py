@@ -3,15 +3,28 @@ forms that add to it. Each form posts to a thin view that runs one command; on a
 back with that form's errors."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from billing import queries as billing_queries
+from chart.queries import (
+    VISIT_PARTS,
+    banner_location,
+    lab_trends,
+    patient_summary,
+    visit,
+    visits,
+    vitals_flowsheet,
+    with_readings,
+)
 from chart.queries import discharge_summary as discharge_summary_of
-from chart.queries import patient_summary
 from clinical import commands
 from clinical import queries as clinical
 from clinical.forms import (
@@ -22,6 +35,7 @@ from clinical.forms import (
     DiagnosisForm,
     EncounterForm,
     LabResultForm,
+    NoteForm,
     PatientDetailsForm,
     PatientSearchForm,
     ResolveConditionForm,
@@ -47,13 +61,72 @@ REACTIONS = ("anaphylaxis", "angioedema", "hives (urticaria)", "rash", "bronchos
              "nausea or vomiting", "diarrhoea", "itch")  # fmt: skip
 
 
+# The chart's tabs: (key, label, permission needed to see it; None: anyone who may open the chart).
+TABS = (
+    ("summary", gettext_lazy("Summary"), None),
+    ("visits", gettext_lazy("Visits"), "clinical.view_encounter"),
+    ("vitals", gettext_lazy("Vitals"), "clinical.view_vitals"),
+    ("labs", gettext_lazy("Labs"), "clinical.view_labresult"),
+    ("medications", gettext_lazy("Medications"), "pharmacy.view_prescription"),
+    ("problems", gettext_lazy("Problems and allergies"), "clinical.view_condition"),
+    ("billing", gettext_lazy("Billing"), "billing.view_invoice"),
+)
+# The forms about the patient rather than a visit live on their tab; the rest in the record panel.
+FORM_TAB = {
+    "allergy": "problems",
+    "allergy_statement": "problems",
+    "allergy_verification": "problems",
+    "condition": "problems",
+    "resolve": "problems",
+    "stop": "medications",
+}
+RECORD_FORMS = ("vitals", "note", "diagnosis", "lab", "prescription")
+
+
+def _banner(request, patient) -> dict:
+    """The sticky banner's facts: the patient view's row (age, allergies with severity, alert counts) and
+    where the patient is now."""
+    open_encounters = list(clinical.encounters().filter(patient_id=patient.pk, status=Encounter.Status.OPEN))
+    card = patient_card(patient_id=patient.pk)
+    alerts = card["alerts"] if card and request.user.has_perm("clinical.view_labresult") else None
+    return {
+        "card": card,
+        "open_encounters": open_encounters,
+        "location": banner_location(patient_id=patient.pk, open_encounters=open_encounters),
+        "alert_count": sum(alerts.values()) if alerts else 0,
+        "alert_counts": alerts,
+    }
+
+
+def _tabs(user) -> list[tuple[str, str]]:
+    return [(key, label) for key, label, permission in TABS if permission is None or user.has_perm(permission)]
+
+
+def _active_encounter(request, open_encounters: list, bound_for) -> Encounter | None:
+    """The encounter the record panel writes into: the one a form was posted to, else the one picked
+    (?encounter=), else the latest open one."""
+    by_id = {e.pk: e for e in open_encounters}
+    for candidate in (bound_for, request.GET.get("encounter")):
+        try:
+            if candidate is not None and int(candidate) in by_id:
+                return by_id[int(candidate)]
+        except ValueError:
+            continue
+    return open_encounters[0] if open_encounters else None
+
+
 def _chart(request, patient_id: int, *, bound=None, status=200, review=None):
     summary = patient_summary(patient_id=patient_id)
     if summary is None:
         raise Http404
-    open_encounters = [e for e in summary["recent_encounters"] if e.status == Encounter.Status.OPEN]
+    patient, user = summary["patient"], request.user
+    tabs = _tabs(user)
+    tab = FORM_TAB.get(bound[0], "summary") if bound else request.GET.get("tab", "summary")
+    if tab not in dict(tabs):
+        tab = "summary"
+    banner = _banner(request, patient)
     forms = {
-        "encounter": EncounterForm(user=request.user) if request.user.has_perm("clinical.add_encounter") else None,
+        "encounter": EncounterForm(user=user) if user.has_perm("clinical.add_encounter") else None,
         "allergy": AllergyForm(),
         "allergy_statement": AllergyStatementForm(),
         "condition": ConditionForm(prefix=PROBLEM),
@@ -61,31 +134,69 @@ def _chart(request, patient_id: int, *, bound=None, status=200, review=None):
         "diagnosis": DiagnosisForm(),
         "prescription": PrescriptionForm(),
         "lab": LabResultForm(),
+        "note": NoteForm(),
     }
-    bound_for = None
+    bound_name = bound_for = None
     if bound:
-        name, form, bound_for = bound
-        forms[name] = form
+        bound_name, form, bound_for = bound
+        forms[bound_name] = form
+    active = _active_encounter(request, banner["open_encounters"], bound_for)
+    draft = None
+    if active is not None and user.has_perm("clinical.add_clinicalnote"):
+        draft = clinical.notes().filter(encounter=active, author=user, status="draft").first()
+        if draft is not None and bound_name != "note":
+            forms["note"] = NoteForm(initial={"text": draft.text})
     context = {
+        **banner,
         "summary": summary,
-        "card": patient_card(patient_id=patient_id),  # the banner: the patient view's row
-        "patient": summary["patient"],
-        "open_encounters": open_encounters,
+        "patient": patient,
+        "tabs": tabs,
+        "tab": tab,
+        "active": active,
+        "draft": draft,
+        "encounter_notes": (
+            list(clinical.notes().filter(encounter=active))
+            if active and user.has_perm("clinical.view_clinicalnote")
+            else []
+        ),
         "forms": forms,
+        "bound_name": bound_name,
         "bound_for": bound_for,
+        "opened": bound_name if bound_name in RECORD_FORMS else request.GET.get("record"),
         # The safety findings of the order being prescribed, shown at the top of its form until confirmed.
         "review": review,
         "review_blocks": safety.blocking(review or []),
         "verifications": Allergy.Verification,
         "reactions": REACTIONS,
     }
-    if request.user.has_perm("clinical.view_labresult"):  # decision support is for those who see results
+    if user.has_perm("clinical.view_labresult"):  # decision support is for those who see results
         alerts = patient_alerts(patient_id=patient_id)
         context["alerts"] = alerts
         context["alerts_stale"] = freshness.warn(alerts)
-        context["lab_results"] = list(clinical.lab_results().filter(patient_id=patient_id)[:RECENT_LAB_RESULTS])
+    if tab == "summary":
+        if user.has_perm("clinical.view_labresult"):
+            context["lab_results"] = list(clinical.lab_results().filter(patient_id=patient_id)[:RECENT_LAB_RESULTS])
+        if user.has_perm("clinical.view_vitals"):
+            latest = clinical.vitals().select_related("recorded_by").filter(encounter__patient_id=patient_id).first()
+            context["latest_vitals"] = with_readings([latest])[0] if latest else None
+    elif tab == "visits":
+        context["visits"] = visits(patient_id=patient_id)
+    elif tab == "vitals":
+        context["flowsheet"] = vitals_flowsheet(patient_id=patient_id)
+    elif tab == "labs":
+        context["lab_tests"] = lab_trends(patient_id=patient_id)
+    elif tab == "medications":
+        context["prescriptions"] = list(
+            pharmacy_queries.prescriptions().filter(encounter__patient_id=patient_id).order_by("-prescribed_at")[:100]
+        )
+    elif tab == "billing":
+        context["invoices"] = list(billing_queries.invoices().filter(patient_id=patient_id).order_by("-posting_date"))
+    context["charts"] = [
+        *(context["flowsheet"]["charts"] if "flowsheet" in context else []),
+        *(t["chart"] for t in context.get("lab_tests", []) if t["chart"]),
+    ]
     response = render(request, "chart/chart.html", context, status=status)
-    response.patient = summary["patient"]
+    response.patient = patient
     return response
 
 
@@ -145,9 +256,18 @@ def chart(request, patient_id: int):
     return response
 
 
+def _chart_url(patient_id: int, *, encounter_id=None, tab: str | None = None) -> str:
+    """The chart, on the tab a form came from, recording into the encounter it wrote to."""
+    url = reverse("chart:chart", args=[patient_id])
+    if tab and tab != "summary":
+        return f"{url}?tab={tab}"
+    return f"{url}?encounter={encounter_id}#record" if encounter_id else url
+
+
 def _post(request, chart_of: int, name: str, form, command, success: str, **kwargs):
     """Run `command` from `form`; on success back to the chart, else the chart with this form's errors."""
-    done = run(request, form, command, success=success, redirect_to=reverse("chart:chart", args=[chart_of]), **kwargs)
+    back = _chart_url(chart_of, encounter_id=kwargs.get("encounter_id"), tab=FORM_TAB.get(name))
+    done = run(request, form, command, success=success, redirect_to=back, **kwargs)
     return done or _chart(request, chart_of, bound=(name, form, kwargs.get("encounter_id")), status=400)
 
 
@@ -286,7 +406,7 @@ def prescribe(request, encounter_id: int):
         request,
         "Prescription sent to the pharmacy." + (f" {warned} safety finding(s) recorded with it." if warned else ""),
     )
-    return redirect(reverse("chart:chart", args=[encounter.patient_id]))
+    return redirect(_chart_url(encounter.patient_id, encounter_id=encounter_id))
 
 
 @login_required
@@ -377,19 +497,141 @@ def resolve_condition(request, condition_id: int):
 
 
 @login_required
-@require_POST
 @permission_required("clinical.change_encounter", raise_exception=True)
 def close_encounter(request, encounter_id: int):
+    """Closing a visit is confirmed on a page of its own that says what closing means and what is still
+    open on it (draft notes, no diagnosis); the POST from that page closes it."""
     encounter = _encounter(encounter_id)
+    form = forms.Form(request.POST or None)
+    if request.method == "POST":
+        done = run(
+            request, form, commands.encounter_close, success=_("Encounter closed."),
+            redirect_to=reverse("chart:chart", args=[encounter.patient_id]), encounter_id=encounter_id,
+        )  # fmt: skip
+        if done:
+            return done
+    record = visit(encounter_id=encounter_id, parts=_visible_parts(request.user) | {"notes"})
+    context = {
+        **_banner(request, encounter.patient),
+        **record,
+        "form": form,
+        "drafts": [n for n in record["notes"] if n.status == "draft"],
+    }
+    response = render(request, "chart/close_encounter.html", context, status=400 if form.errors else 200)
+    response.patient = encounter.patient
+    return response
+
+
+def _visible_parts(user) -> set[str]:
+    return {part for part, permission in VISIT_PARTS.items() if user.has_perm(permission)}
+
+
+def _visit_page(request, encounter_id: int, template: str, **extra):
+    record = visit(encounter_id=encounter_id, parts=_visible_parts(request.user))
+    if record is None:
+        raise Http404
+    trail.read_one(record["patient"])
+    context = {**_banner(request, record["patient"]), **record, **extra}
+    context["note_form"] = extra.get("note_form") or NoteForm()
+    response = render(request, template, context, status=extra.get("status", 200))
+    response.patient = record["patient"]
+    return response
+
+
+@login_required
+@permission_required("clinical.view_encounter", raise_exception=True)
+def visit_page(request, encounter_id: int):
+    """One visit as a record: vitals, diagnoses, notes (drafts editable by their author, signed ones
+    amendable), orders, lab results."""
+    return _visit_page(request, encounter_id, "chart/visit.html")
+
+
+@login_required
+@permission_required("clinical.view_encounter", raise_exception=True)
+def visit_summary(request, encounter_id: int):
+    """The printable visit summary."""
+    return _visit_page(request, encounter_id, "chart/visit_summary.html", hospital=settings.HOSPITAL_NAME)
+
+
+def _note(note_id: int):
+    note = clinical.notes().filter(pk=note_id).first()
+    if note is None:
+        raise Http404
+    return note
+
+
+def _note_back(note) -> str:
+    return reverse("chart:visit", args=[note.encounter_id]) + f"#note-{note.pk}"
+
+
+@login_required
+@require_POST
+@permission_required("clinical.add_clinicalnote", raise_exception=True)
+def write_note(request, encounter_id: int):
+    """A note on the encounter, from the chart's record panel: a draft ("Save draft") or signed ("Sign")."""
+    encounter = _encounter(encounter_id)
+    signing = "sign" in request.POST
     return _post(
-        request,
-        encounter.patient_id,
-        "close",
-        forms.Form(request.POST),
-        commands.encounter_close,
-        "Encounter closed.",
-        encounter_id=encounter_id,
-    )
+        request, encounter.patient_id, "note", NoteForm(request.POST),
+        commands.note_write, _("Note signed.") if signing else _("Draft note saved."),
+        encounter_id=encounter_id, author=request.user, sign=signing,
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+@permission_required("clinical.change_clinicalnote", raise_exception=True)
+def edit_note(request, note_id: int):
+    """Save a draft again, or sign it (its author only; the command refuses anyone else)."""
+    note = _note(note_id)
+    signing = "sign" in request.POST
+    form = NoteForm(request.POST)
+    done = run(
+        request, form, commands.note_edit, success=_("Note signed.") if signing else _("Draft note saved."),
+        redirect_to=lambda saved: _note_back(saved), note_id=note.pk, editor=request.user, sign=signing,
+    )  # fmt: skip
+    if done:
+        return done
+    if request.POST.get("from") == "chart":  # the record panel's draft: back there with the errors
+        return _chart(request, note.encounter.patient_id, bound=("note", form, note.encounter_id), status=400)
+    return _visit_page(request, note.encounter_id, "chart/visit.html", editing=(note.pk, form), status=400)
+
+
+@login_required
+@require_POST
+@permission_required("clinical.change_clinicalnote", raise_exception=True)
+def sign_note(request, note_id: int):
+    note = _note(note_id)
+    try:
+        commands.note_sign(note_id=note.pk, signer=request.user)
+    except DomainError as exc:
+        messages.error(request, " ".join(str(m) for problems in exc.errors.values() for m in problems))
+    else:
+        messages.success(request, _("Note signed."))
+    return redirect(_note_back(note))
+
+
+@login_required
+@permission_required("clinical.add_clinicalnote", raise_exception=True)
+def amend_note(request, note_id: int):
+    """Correct a signed note: the amendment starts as the note's text; the original stays as it was."""
+    original = _note(note_id)
+    form = NoteForm(request.POST or None, initial={"text": original.text})
+    if request.method == "POST":
+        signing = "sign" in request.POST
+        done = run(
+            request, form, commands.note_amend,
+            success=_("Amendment signed.") if signing else _("Draft amendment saved."),
+            redirect_to=lambda saved: _note_back(saved), note_id=original.pk, author=request.user, sign=signing,
+        )  # fmt: skip
+        if done:
+            return done
+    trail.read_one(original)
+    context = {**_banner(request, original.encounter.patient), "original": original, "form": form,
+               "patient": original.encounter.patient, "encounter": original.encounter}  # fmt: skip
+    response = render(request, "chart/amend_note.html", context, status=400 if form.errors else 200)
+    response.patient = original.encounter.patient
+    return response
 
 
 @login_required

@@ -6,6 +6,7 @@ from clinical.models import (
     VITAL_RANGES,
     Allergy,
     AllergyStatement,
+    ClinicalNote,
     Condition,
     Department,
     Diagnosis,
@@ -178,6 +179,16 @@ class PatientMergeAdmin(ReadOnlyAdmin):
     list_display = ["merged_at", "duplicate", "survivor", "merged_by", "undone_at"]
     list_filter = ["undone_at"]
     search_fields = ["survivor__mrn", "duplicate__mrn"]
+
+
+@admin.register(ClinicalNote)
+class ClinicalNoteAdmin(ReadOnlyAdmin):
+    """Notes are written, signed and amended on the chart (or the API), never here."""
+
+    list_display = ["created_at", "encounter", "author", "status", "signed_at", "amends"]
+    list_filter = ["status"]
+    list_select_related = ["encounter__patient", "author", "amends"]
+    search_fields = ["encounter__patient__mrn"]
 
 
 @admin.register(Department)

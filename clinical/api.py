@@ -8,7 +8,14 @@ from rest_framework.response import Response
 
 from clinical import commands, queries
 from clinical import serializers as s
-from clinical.filters import AllergyFilter, DiagnosisFilter, EncounterFilter, LabResultFilter, VitalsFilter
+from clinical.filters import (
+    AllergyFilter,
+    DiagnosisFilter,
+    EncounterFilter,
+    LabResultFilter,
+    NoteFilter,
+    VitalsFilter,
+)
 from core.api.views import AuditedReads, CommandViewSet
 
 
@@ -302,3 +309,60 @@ class LabResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Command
         data = self.validated()
         data["encounter_id"] = data.pop("encounter")
         return self.created(commands.lab_result_record(recorded_by=request.user, **data))
+
+
+class NoteViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
+    """Clinical notes on encounters: drafts edited and signed by their author; a signed note is final and is
+    corrected by an amendment that links to it."""
+
+    serializer_class = s.ClinicalNoteOutput
+    input_serializer = s.ClinicalNoteInput
+    filterset_class = NoteFilter
+    action_permissions = {"sign": ["clinical.change_clinicalnote"], "amend": ["clinical.add_clinicalnote"]}
+
+    def get_queryset(self):
+        return queries.notes()
+
+    @extend_schema(request=s.ClinicalNoteInput, responses={201: s.ClinicalNoteOutput})
+    def create(self, request):
+        """Write a note.
+
+        A note on an open encounter, as a draft or signed at once (`sign`). 400 naming `text` when it is empty
+        (or only the SOAP headings); 409 naming `encounter` when the encounter is closed.
+        """
+        data = self.validated()
+        return self.created(
+            commands.note_write(
+                encounter_id=data["encounter"], author=request.user, text=data["text"], sign=data["sign"]
+            )
+        )
+
+    @extend_schema(request=s.ClinicalNoteText, responses={200: s.ClinicalNoteOutput})
+    def partial_update(self, request, pk=None):
+        """Edit a draft note.
+
+        Replace a draft's text (its author only), and sign it with `sign`. 409 when the note is signed (amend it)
+        or someone else's.
+        """
+        data = self.validated(s.ClinicalNoteText)
+        return self.respond(commands.note_edit(note_id=pk, editor=request.user, text=data["text"], sign=data["sign"]))
+
+    @extend_schema(request=None, responses={200: s.ClinicalNoteOutput})
+    @action(detail=True, methods=["post"])
+    def sign(self, request, pk=None):
+        """Sign a draft note.
+
+        Its author only; from then on the note cannot change. 409 when it is already signed or someone else's.
+        """
+        return self.respond(commands.note_sign(note_id=pk, signer=request.user))
+
+    @extend_schema(request=s.ClinicalNoteText, responses={201: s.ClinicalNoteOutput})
+    @action(detail=True, methods=["post"])
+    def amend(self, request, pk=None):
+        """Amend a signed note.
+
+        A new note on the same encounter that links to this one (`amends`); the original stays as signed. Also
+        after the encounter closed. 409 when the note is a draft or already amended (amend the amendment).
+        """
+        data = self.validated(s.ClinicalNoteText)
+        return self.created(commands.note_amend(note_id=pk, author=request.user, text=data["text"], sign=data["sign"]))

@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from clinical import allergens, lab_tests
 from clinical.models import (
+    SOAP_TEMPLATE,
     Allergy,
     AllergyStatement,
+    ClinicalNote,
     Condition,
     Department,
     Diagnosis,
@@ -715,3 +717,107 @@ def lab_result_record(
     )
     validate(result)
     return save_new(result, on_conflict="The reference range's low end is above its high end.", field="reference_low")
+
+
+# --- clinical notes -----------------------------------------------------------------------------------------
+
+NOTE_MAX_CHARS = 20_000
+
+
+def _note_text(text: str) -> str:
+    """The note as written, trailing blanks aside; a note that is only the template's headings is empty."""
+    text = (text or "").strip()
+    if not text or _only_headings(text):
+        raise InvalidInput("Write the note before saving it.", field="text")
+    if len(text) > NOTE_MAX_CHARS:
+        raise InvalidInput(f"A note holds at most {NOTE_MAX_CHARS} characters.", field="text")
+    return text
+
+
+def _only_headings(text: str) -> bool:
+    headings = {line.strip() for line in SOAP_TEMPLATE.splitlines() if line.strip()}
+    return all(line.strip() in headings for line in text.splitlines() if line.strip())
+
+
+def _sign(note: ClinicalNote, at: datetime.datetime) -> None:
+    note.status, note.signed_at = ClinicalNote.Status.SIGNED, at
+
+
+def _locked_note(note_id: int) -> ClinicalNote:
+    """The note and its encounter, locked in the order note_write takes (encounter, then note)."""
+    encounter_id = ClinicalNote.objects.filter(pk=note_id).values_list("encounter_id", flat=True).first()
+    if encounter_id is None:
+        raise NotFound(f"Note {note_id} does not exist.")
+    Encounter.objects.select_for_update().filter(pk=encounter_id).first()
+    return get_locked(ClinicalNote, note_id, label="Note")
+
+
+def _authors_draft(note: ClinicalNote, user: User, doing: str) -> None:
+    if note.status == ClinicalNote.Status.SIGNED:
+        raise Conflict(f"Note {note.pk} is signed: it cannot be {doing}; amend it instead.", field="text")
+    if note.author_id != user.pk:
+        raise Conflict(f"Only the note's author can {doing.removesuffix('ed')} a draft note.", field="text")
+
+
+@transaction.atomic(using="default")
+def note_write(*, encounter_id: int, author: User, text: str, sign: bool = False) -> ClinicalNote:
+    """Write a note on an open encounter: a draft, or signed at once (`sign`)."""
+    encounter = _open_encounter(encounter_id)
+    now = timezone.now()
+    note = ClinicalNote(encounter=encounter, author=author, text=_note_text(text), created_at=now, updated_at=now)
+    if sign:
+        _sign(note, now)
+    validate(note)
+    note.save(using="default")
+    return note
+
+
+@transaction.atomic(using="default")
+def note_edit(*, note_id: int, editor: User, text: str, sign: bool = False) -> ClinicalNote:
+    """Change a draft note's text (its author only); `sign` signs it too."""
+    note = _locked_note(note_id)
+    _authors_draft(note, editor, "edited")
+    note.text, note.updated_at = _note_text(text), timezone.now()
+    if sign:
+        _sign(note, note.updated_at)
+    validate(note)
+    note.save(using="default", update_fields=["text", "updated_at", "status", "signed_at"])
+    return note
+
+
+@transaction.atomic(using="default")
+def note_sign(*, note_id: int, signer: User) -> ClinicalNote:
+    """Sign a draft (its author only): from then on it is final, and only an amendment can correct it."""
+    note = _locked_note(note_id)
+    _authors_draft(note, signer, "signed")
+    note.updated_at = timezone.now()
+    _sign(note, note.updated_at)
+    note.save(using="default", update_fields=["status", "signed_at", "updated_at"])
+    return note
+
+
+@transaction.atomic(using="default")
+def note_amend(*, note_id: int, author: User, text: str, sign: bool = False) -> ClinicalNote:
+    """Correct a signed note: a new note on the same encounter that links to it (the original stays as it
+    was). Also after the encounter closed. One amendment per note: a later correction amends the amendment."""
+    original = _locked_note(note_id)
+    if original.status != ClinicalNote.Status.SIGNED:
+        raise Conflict(f"Note {original.pk} is a draft: edit it rather than amend it.", field="text")
+    later = ClinicalNote.objects.filter(amends=original).first()
+    if later is not None:
+        raise Conflict(
+            f"Note {original.pk} was already amended by note {later.pk}"
+            f"{' (a draft)' if later.status == ClinicalNote.Status.DRAFT else ''}: amend that one.",
+            field="text",
+        )
+    text = _note_text(text)
+    if text == original.text:
+        raise InvalidInput("The amendment is the same as the note: change what needs correcting.", field="text")
+    now = timezone.now()
+    note = ClinicalNote(
+        encounter_id=original.encounter_id, author=author, text=text, amends=original, created_at=now, updated_at=now
+    )
+    if sign:
+        _sign(note, now)
+    validate(note)
+    return save_new(note, on_conflict=f"Note {original.pk} was already amended.", field="text")

@@ -1,6 +1,6 @@
 import django_filters as filters
 
-from clinical.models import Allergy, Diagnosis, Encounter, LabResult, Vitals
+from clinical.models import Allergy, ClinicalNote, Diagnosis, Encounter, LabResult, Vitals
 
 
 class EncounterFilter(filters.FilterSet):
@@ -44,3 +44,11 @@ class LabResultFilter(filters.FilterSet):
     class Meta:
         model = LabResult
         fields = ["patient", "encounter", "test", "flag"]
+
+
+class NoteFilter(filters.FilterSet):
+    patient = filters.NumberFilter(field_name="encounter__patient")
+
+    class Meta:
+        model = ClinicalNote
+        fields = ["encounter", "patient", "status", "author"]

@@ -1,7 +1,8 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from clinical import allergens, lab_tests
-from clinical.models import Allergy, AllergyStatement, Encounter, Patient
+from clinical.models import SOAP_TEMPLATE, Allergy, AllergyStatement, Encounter, Patient
 from core.widgets import DateInput, DateTimeInput
 
 
@@ -202,3 +203,17 @@ class ConditionForm(forms.Form):
 
 class ResolveConditionForm(forms.Form):
     resolved_on = forms.DateField(required=False, widget=DateInput, help_text="Empty: today.")
+
+
+class NoteForm(forms.Form):
+    """A clinical note: free text, started from the SOAP headings. Which button was pressed (save a draft, or
+    sign) is read by the view."""
+
+    text = forms.CharField(
+        label=_("Note"),
+        initial=SOAP_TEMPLATE,
+        max_length=20_000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 12, "class": "note-text"}),
+        help_text=_("Subjective, Objective, Assessment, Plan. A signed note cannot be changed, only amended."),
+    )

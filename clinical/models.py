@@ -529,3 +529,49 @@ class LabResult(models.Model):
 def _plain(value: Decimal) -> str:
     """6.800 -> '6.8', 100.000 -> '100' (no exponent)."""
     return f"{value.normalize():f}"
+
+
+SOAP_TEMPLATE = "Subjective:\n\n\nObjective:\n\n\nAssessment:\n\n\nPlan:\n"
+
+
+class ClinicalNote(models.Model):
+    """A note on an encounter (a progress note, SOAP by default), written by a clinician or a nurse. A draft
+    may be edited by its author; signing fixes it for good: a signed note is never edited (a database
+    trigger refuses it, migration 0011), only amended by a new note that links to it (at most one amendment
+    per note, so a note's versions form one chain)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SIGNED = "signed", "Signed"
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
+    amends = models.OneToOneField(
+        "self", on_delete=models.PROTECT, related_name="amendment", null=True, blank=True,
+        help_text="The signed note this one corrects.",
+    )  # fmt: skip
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    signed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="draft", signed_at__isnull=True)
+                | models.Q(status="signed", signed_at__isnull=False),
+                name="clinicalnote_signed_has_time",
+            ),
+            models.CheckConstraint(condition=~models.Q(text=""), name="clinicalnote_text_not_blank"),
+            models.CheckConstraint(condition=~models.Q(amends=models.F("pk")), name="clinicalnote_not_amending_itself"),
+        ]
+        indexes = [models.Index(fields=["encounter", "-created_at"], name="clinicalnote_encounter_time")]
+
+    def __str__(self):
+        return f"Note #{self.pk} ({self.get_status_display().lower()})"
+
+    @property
+    def signed(self) -> bool:
+        return self.status == self.Status.SIGNED

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from clinical.models import (
     Allergy,
     AllergyStatement,
+    ClinicalNote,
     Condition,
     Department,
     Diagnosis,
@@ -124,6 +125,12 @@ def vitals() -> QuerySet[Vitals]:
 
 def lab_results() -> QuerySet[LabResult]:
     return LabResult.objects.all()
+
+
+def notes() -> QuerySet[ClinicalNote]:
+    """Clinical notes with their encounter (the audit trail's way to the patient), author and the note each
+    amends."""
+    return ClinicalNote.objects.select_related("encounter", "author", "amends")
 
 
 def patient_exists(*, patient_id: int) -> bool:

@@ -5,6 +5,7 @@ from clinical.models import (
     VITAL_RANGES,
     Allergy,
     AllergyStatement,
+    ClinicalNote,
     Condition,
     Department,
     Diagnosis,
@@ -335,3 +336,32 @@ class LabResultOutput(serializers.ModelSerializer):
             "resulted_at",
             "recorded_at",
         ]
+
+
+class ClinicalNoteInput(serializers.Serializer):
+    encounter = serializers.IntegerField()
+    text = serializers.CharField(
+        max_length=20_000, trim_whitespace=False, help_text="Free text; SOAP headings advised."
+    )
+    sign = serializers.BooleanField(default=False, help_text="Sign at once (a signed note is final).")
+
+
+class ClinicalNoteText(serializers.Serializer):
+    text = serializers.CharField(max_length=20_000, trim_whitespace=False)
+    sign = serializers.BooleanField(default=False, help_text="Sign it too (a signed note is final).")
+
+
+class ClinicalNoteOutput(serializers.ModelSerializer):
+    patient = serializers.IntegerField(source="encounter.patient_id", read_only=True)
+    amended_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ClinicalNote
+        fields = [
+            "id", "encounter", "patient", "author", "text", "status", "amends", "amended_by",
+            "created_at", "updated_at", "signed_at",
+        ]  # fmt: skip
+
+    def get_amended_by(self, note) -> int | None:
+        """The note that corrects this one, if any."""
+        return ClinicalNote.objects.filter(amends_id=note.pk).values_list("pk", flat=True).first()

@@ -24,6 +24,7 @@ router.register("allergy-statements", clinical.AllergyStatementViewSet, basename
 router.register("conditions", clinical.ConditionViewSet, basename="condition")
 router.register("vitals", clinical.VitalsViewSet, basename="vitals")
 router.register("lab-results", clinical.LabResultViewSet, basename="labresult")
+router.register("notes", clinical.NoteViewSet, basename="note")
 router.register("payers", billing.PayerViewSet, basename="payer")
 router.register("services", billing.ServiceViewSet, basename="service")
 router.register("invoices", billing.InvoiceViewSet, basename="invoice")

@@ -54,6 +54,7 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "clinical.condition": ("view",),
         "clinical.vitals": ("view", "add"),
         "clinical.labresult": ("view",),
+        "clinical.clinicalnote": ("view", "add", "change"),  # nursing notes: write, edit own drafts, sign
         "pharmacy.prescription": ("view",),
         "pharmacy.dispense": ("view",),
         "pharmacy.drug": ("view",),

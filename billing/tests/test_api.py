@@ -141,6 +141,20 @@ def test_a_draft_owes_nothing_yet_and_says_so_on_the_api_and_the_pages(api_as, c
     assert (voided["status"], voided["outstanding"]) == ("void", "0.00")
 
 
+def test_a_supplementary_invoice_names_the_original_on_the_api(api_as):
+    from billing import commands
+
+    encounter = EncounterFactory()
+    payer = PayerFactory()
+    body = {"patient_id": encounter.patient_id, "payer_id": payer.pk, "encounter_id": encounter.pk}
+    original = commands.invoice_create(**body, lines=[{"service": ServiceFactory().pk}])
+    commands.invoice_issue(invoice_id=original.pk)
+    later = commands.invoice_create(**body, lines=[{"description": "Paracetamol", "unit_price": Decimal("1.50")}])
+    api = api_as("billing_clerk")
+    assert api.get(f"/api/v1/invoices/{later.pk}/").json()["supplements"] == original.pk
+    assert api.get(f"/api/v1/invoices/{original.pk}/").json()["supplements"] is None
+
+
 def test_money_is_never_a_float(api_as):
     api = api_as("billing_clerk")
     response = api.post(

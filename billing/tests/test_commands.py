@@ -88,6 +88,103 @@ class TestInvoiceCreation:
             commands.invoice_add_line(invoice_id=invoice.pk, service_id=ServiceFactory().pk)
 
 
+def capture(encounter, description="Amoxicillin 500 mg (AMX500)", price="2.00", quantity=1):
+    """A charge captured during the encounter, as pharmacy and inpatient capture theirs."""
+    draft = commands.encounter_draft_invoice(encounter_id=encounter.pk)
+    return commands.invoice_add_line(
+        invoice_id=draft.pk, description=description, unit_price=Decimal(price), quantity=Decimal(quantity)
+    )
+
+
+@pytest.mark.django_db
+class TestBillingAnEncountersCare:
+    def test_the_invoice_takes_the_captured_charges_it_names_and_leaves_the_others_waiting(self):
+        encounter = EncounterFactory()
+        drug = capture(encounter, price="2.00", quantity=3)
+        bed_day = capture(encounter, description="Bed-day, night of 01 Dec 2026", price="120.00")
+        placeholder = drug.invoice
+        assert placeholder.payer.name == commands.SELF_PAY  # nobody has said who pays yet
+        insurer = PayerFactory(name="Acme Health")
+
+        invoice = commands.invoice_create(
+            patient_id=encounter.patient_id,
+            payer_id=insurer.pk,
+            encounter_id=encounter.pk,
+            lines=[{"charge": drug.pk}, {"service": ServiceFactory(price=Decimal("85.00")).pk}],
+        )
+        drug.refresh_from_db()
+        bed_day.refresh_from_db()
+        placeholder.refresh_from_db()
+        assert drug.invoice_id == invoice.pk  # moved, the same line: the dispense still points at it
+        assert bed_day.invoice_id == placeholder.pk and placeholder.status == Invoice.Status.DRAFT
+        assert (invoice.payer_id, invoice.total, invoice.supplements_id) == (insurer.pk, Decimal("91.00"), None)
+        assert placeholder.total == Decimal("120.00")
+
+        # The next charge goes to the payer's draft, never to a new self-pay one.
+        later = capture(encounter, price="5.00")
+        assert later.invoice_id == invoice.pk
+
+    def test_a_draft_left_empty_by_the_move_is_void_and_says_where_its_charges_went(self):
+        encounter = EncounterFactory()
+        drug = capture(encounter)
+        invoice = commands.invoice_create(
+            patient_id=encounter.patient_id,
+            payer_id=PayerFactory().pk,
+            encounter_id=encounter.pk,
+            lines=[{"charge": drug.pk}],
+        )
+        emptied = Invoice.objects.exclude(pk=invoice.pk).get()
+        assert emptied.status == Invoice.Status.VOID and emptied.total == 0
+        assert emptied.void_reason == f"Its charges moved to {invoice}."
+        assert Invoice.objects.filter(encounter=encounter).exclude(status="void").get() == invoice
+
+    def test_a_bad_line_or_a_foreign_charge_moves_nothing_and_writes_nothing(self):
+        encounter, other = EncounterFactory(), EncounterFactory()
+        drug, elsewhere = capture(encounter), capture(other)
+        before = set(Invoice.objects.values_list("pk", "status", "total"))
+        with pytest.raises(InvalidInput) as caught:
+            commands.invoice_create(
+                patient_id=encounter.patient_id,
+                payer_id=PayerFactory().pk,
+                encounter_id=encounter.pk,
+                lines=[{"charge": drug.pk}, {"charge": elsewhere.pk}, {"service": ServiceFactory().pk, "quantity": 0}],
+            )
+        assert set(caught.value.errors["lines"]) == {"1", "2"}
+        assert "charge" in caught.value.errors["lines"]["1"]
+        assert set(Invoice.objects.values_list("pk", "status", "total")) == before
+        assert InvoiceLine.objects.get(pk=drug.pk).invoice_id == drug.invoice_id
+
+    def test_charges_after_the_invoice_is_issued_go_on_a_supplementary_invoice_of_the_same_payer(self):
+        encounter = EncounterFactory()
+        insurer = PayerFactory(name="Acme Health", payment_terms_days=30)
+        original = make_invoice(patient=encounter.patient, payer_id=insurer.pk, encounter_id=encounter.pk, issue=True)
+
+        later = capture(encounter, price="6.00")
+        supplementary = later.invoice
+        assert (supplementary.payer_id, supplementary.status) == (insurer.pk, Invoice.Status.DRAFT)
+        assert supplementary.supplements_id == original.pk
+        assert list(original.supplementary_invoices.all()) == [supplementary]
+        assert capture(encounter).invoice_id == supplementary.pk  # one supplementary draft at a time
+        commands.invoice_issue(invoice_id=supplementary.pk)
+        # A third wave still names the original, not the supplementary before it.
+        assert capture(encounter).invoice.supplements_id == original.pk
+
+    def test_an_invoice_made_for_a_payer_already_billed_for_the_encounter_is_supplementary(self):
+        encounter = EncounterFactory()
+        insurer = PayerFactory()
+        original = make_invoice(patient=encounter.patient, payer_id=insurer.pk, encounter_id=encounter.pk, issue=True)
+        again = make_invoice(patient=encounter.patient, payer_id=insurer.pk, encounter_id=encounter.pk)
+        other = make_invoice(patient=encounter.patient, payer_id=PayerFactory().pk, encounter_id=encounter.pk)
+        assert again.supplements_id == original.pk and other.supplements_id is None
+
+    def test_a_charge_cannot_be_named_without_an_encounter(self):
+        drug = capture(EncounterFactory())
+        with pytest.raises(InvalidInput) as caught:
+            make_invoice(lines=[{"charge": drug.pk}])
+        assert "charge" in caught.value.errors["lines"]["0"]
+        assert Invoice.objects.count() == 1
+
+
 @pytest.mark.django_db
 class TestLifecycle:
     def test_issue_assigns_consecutive_numbers_per_posting_year(self):

@@ -15,6 +15,15 @@ from tests.support.stack import on_stack, shot
 pytestmark = on_stack
 
 
+def open_record(page, form: str) -> None:
+    """Open one of the record panel's forms (they are folded, one per kind of entry)."""
+    page.locator("#record > details > summary", has_text=form).click()
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("navigation", name="Chart sections").get_by_role("link", name=name, exact=True).click()
+
+
 def test_front_desk_and_clinician_day(browse):
     UserFactory(username="dr", first_name="Ada", last_name="Okoro", roles=["clinician"])
     DepartmentFactory(code="OPD", name="Outpatients")
@@ -60,24 +69,29 @@ def test_front_desk_and_clinician_day(browse):
     page.get_by_role("button", name="Start encounter").click()
     expect(page.get_by_text("Encounter started.")).to_be_visible()
 
+    open_record(page, "Vitals")  # the record panel's forms open one at a time
     vitals = page.get_by_role("form", name="Record vitals")
     vitals.get_by_label("Pulse (/min)").fill("400")
     vitals.get_by_role("button", name="Record vitals").click()
-    expect(page.get_by_text("Ensure this value is less than or equal to 250.")).to_be_visible()
+    errors = page.get_by_role("alert", name="Vitals were not recorded")
+    expect(errors).to_contain_text("Pulse (/min): Ensure this value is less than or equal to 250.")
+    expect(errors).to_be_focused()
     page.get_by_role("form", name="Record vitals").get_by_label("Pulse (/min)").fill("82")
     page.get_by_role("form", name="Record vitals").get_by_label("SpO₂ (%)").fill("97")
     page.get_by_role("form", name="Record vitals").get_by_role("button", name="Record vitals").click()
     expect(page.get_by_text("Vitals recorded.")).to_be_visible()
 
+    open_record(page, "Diagnosis")
     diagnosis = page.get_by_role("form", name="Record a diagnosis")
     diagnosis.get_by_label("ICD-10-CM code").fill("ZZ9.9")
     diagnosis.get_by_role("button", name="Record diagnosis").click()
-    expect(page.get_by_text("'ZZ9.9' is not an ICD-10-CM code.")).to_be_visible()
+    expect(page.locator("#diagnosis-errors")).to_contain_text("'ZZ9.9' is not an ICD-10-CM code.")
     page.get_by_role("form", name="Record a diagnosis").get_by_label("ICD-10-CM code").fill("I10")
     page.get_by_role("form", name="Record a diagnosis").get_by_label("Primary diagnosis").check()
     page.get_by_role("form", name="Record a diagnosis").get_by_role("button", name="Record diagnosis").click()
-    expect(page.get_by_text("I10 Essential (primary) hypertension")).to_be_visible()
+    expect(page.get_by_role("region", name="Active problems")).to_contain_text("I10 Essential (primary) hypertension")
 
+    open_tab(page, "Problems and allergies")
     allergies = page.get_by_role("region", name="Allergies")
     expect(allergies).to_contain_text("Allergy status: Not yet asked")
     allergy = page.get_by_role("form", name="Record an allergy")
@@ -90,6 +104,8 @@ def test_front_desk_and_clinician_day(browse):
 
     # The story of issue 20: a Penicillin allergy, then Amoxicillin is prescribed. Stopped, with the reason
     # at the top of the form; nothing reaches the pharmacy until the prescriber overrides it with a reason.
+    open_tab(page, "Summary")
+    open_record(page, "Prescription")
     prescribe = page.get_by_role("form", name="Prescribe")
     prescribe.get_by_label("Drug").select_option(label="Amoxicillin 500 mg capsule")
     prescribe.get_by_label("Dose").fill("500 mg")
@@ -103,7 +119,7 @@ def test_front_desk_and_clinician_day(browse):
         "Allergy to a prescribed drug: Allergy to Penicillins (severe, rash, unconfirmed): Amoxicillin contains "
         "amoxicillin, a penicillin"
     )
-    expect(page.get_by_text("Not prescribed yet: 1 safety check(s) block this order.")).to_be_visible()
+    expect(page.get_by_text("Not prescribed yet: 1 safety check blocks this order.")).to_be_visible()
     expect(page.get_by_label("Override reason")).to_be_focused()  # the browser takes the prescriber there
     assert page.get_by_label("Dose").input_value() == "500 mg"  # what was typed is kept
     assert not Prescription.objects.using("default").exists()
@@ -123,6 +139,9 @@ def test_front_desk_and_clinician_day(browse):
     expect(medications).to_contain_text("prescribed, not yet dispensed")
     shot(page, "patient-chart")
 
+    page.get_by_role("link", name="Close this encounter…").click()  # a confirmation step first
+    expect(page.get_by_role("heading", name="Close this encounter?")).to_be_visible()
+    assert Encounter.objects.using("default").get().status == "open"
     page.get_by_role("button", name="Close encounter").click()
     expect(page.get_by_text("Encounter closed.")).to_be_visible()
     assert Encounter.objects.using("default").get().status == "closed"
@@ -167,12 +186,15 @@ def test_clinician_sees_alerts_with_reasons_and_records_a_lab_result_on_the_char
     expect(alerts.get_by_role("status")).to_contain_text("As of")
     assert alerts.locator(".badge.sev-high").count() == 3
 
+    open_record(page, "Lab result")
     form = page.get_by_role("form", name="Record a lab result")
     form.get_by_label("Test").select_option(label="Potassium (2823-3)")
     form.get_by_role("spinbutton", name="Result").fill("6.9")
     form.get_by_label("Unit").fill("mg/dL")
     form.get_by_role("button", name="Record lab result").click()
-    expect(page.get_by_text("Potassium is recorded in mmol/L; convert the result before recording it.")).to_be_visible()
+    expect(page.locator("#lab-errors")).to_contain_text(
+        "Potassium is recorded in mmol/L; convert the result before recording it."
+    )
     assert not LabResult.objects.using("default").exists()
     shot(page, "patient-chart-lab-error")
     form = page.get_by_role("form", name="Record a lab result")

@@ -93,7 +93,7 @@ def test_the_chart_records_allergy_status_verification_problems_and_stops(client
     free_text = {"substance": "Bactrim?", "category": "drug", "severity": "mild", "verification": "unconfirmed"}
     assert client.post(f"/patients/{patient_id}/allergies/", free_text).status_code == 302
     allergy = clinical_queries.allergies().get(patient_id=patient_id)
-    chart = client.get(f"/patients/{patient_id}/").content.decode()
+    chart = client.get(f"/patients/{patient_id}/?tab=problems").content.decode()  # the allergies' own tab
     assert "Allergy status: Allergies recorded" in chart and ">uncoded</span>" in chart
     assert (
         client.post(f"/patients/allergies/{allergy.pk}/verification/", {"verification": "refuted"}).status_code == 302

@@ -90,6 +90,11 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 # The hospital's name, as FHIR's Organization/hospital and the CapabilityStatement give it.
 HOSPITAL_NAME = env("HOSPITAL_NAME", default="HMIS General Hospital")
+# Printed invoices and receipts: the address (lines separated by commas), the logo (a static file's path,
+# or a same-origin URL: the Content Security Policy allows images from 'self' only), the currency (ISO 4217).
+HOSPITAL_ADDRESS = env.list("HOSPITAL_ADDRESS", default=["1 Hospital Road", "Springfield"])
+HOSPITAL_LOGO = env("HOSPITAL_LOGO", default="img/hospital-logo.svg")
+HOSPITAL_CURRENCY = env("HOSPITAL_CURRENCY", default="USD")
 USE_I18N = True
 USE_TZ = True
 

@@ -306,6 +306,7 @@ def test_bed_days_go_on_the_encounters_draft_invoice_and_never_on_an_issued_one(
     second = Invoice.objects.exclude(pk=first.pk).get(encounter=encounter)
     assert second.status == Invoice.Status.DRAFT and second.lines.count() == 1
     assert Invoice.objects.get(pk=first.pk).lines.count() == 1
+    assert (second.supplements_id, second.payer_id) == (first.pk, first.payer_id)  # the same payer's supplement
 
 
 def test_a_night_that_has_not_come_is_not_charged():

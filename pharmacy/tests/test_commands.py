@@ -156,6 +156,29 @@ class TestDispensing:
             "draft",
             "issued",
         ]
+        issued = Invoice.objects.get(encounter=encounter, status="issued")
+        assert Invoice.objects.get(encounter=encounter, status="draft").supplements_id == issued.pk
+
+    def test_charges_dispensed_before_billing_join_the_payers_invoice_and_later_ones_its_draft(self):
+        from billing import commands as billing
+        from tests.support.factories.billing import PayerFactory
+
+        drug = amoxicillin(unit_price=Decimal("2.00"))
+        receive(drug, "A", 100, 50)
+        encounter = EncounterFactory()
+        early = commands.medication_dispense(prescription_id=prescribe(drug, quantity=3, encounter=encounter).pk)
+        insurer = PayerFactory(name="Acme Health")
+        invoice = billing.invoice_create(
+            patient_id=encounter.patient_id,
+            payer_id=insurer.pk,
+            encounter_id=encounter.pk,
+            lines=[{"charge": early.invoice_line_id}],
+        )
+        early.refresh_from_db()
+        assert early.invoice_line.invoice_id == invoice.pk and invoice.total == Decimal("6.00")
+        later = commands.medication_dispense(prescription_id=prescribe(drug, quantity=1, encounter=encounter).pk)
+        assert later.invoice_line.invoice_id == invoice.pk
+        assert not Invoice.objects.filter(encounter=encounter, status="draft").exclude(payer=insurer).exists()
 
     def test_a_charge_goes_to_the_payer_the_encounter_was_billed_to_not_self_pay(self):
         from billing import commands as billing

@@ -22,6 +22,7 @@ def one_of_each(**patient_fields) -> dict:
     made["allergy"] = clinical.allergy_record(patient_id=encounter.patient_id, substance="Latex", severity="mild")
     made["vitals"] = clinical.vitals_record(encounter_id=encounter.pk, pulse=80)
     made["lab_result"] = clinical.lab_result_record(encounter_id=encounter.pk, test="2823-3", value=Decimal("4.2"))
+    made["note"] = clinical.note_write(encounter_id=encounter.pk, author=UserFactory(), text="Seen; well.", sign=True)
     made["payer"], made["service"] = PayerFactory(), ServiceFactory()
     invoice = billing.invoice_create(
         patient_id=encounter.patient_id, payer_id=made["payer"].pk, lines=[{"service": made["service"].pk}]
