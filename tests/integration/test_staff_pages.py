@@ -104,6 +104,7 @@ def test_billing_clerk_lands_on_overdue_invoices(client, made):
     overdue = page.split("Overdue invoices")[1]
     assert made["overdue"].number in overdue
     assert made["invoice"].number not in overdue  # issued today: not due yet
+    assert f'href="{reverse("billing:unbilled")}"' in page  # billing's worklist, linked once it exists
 
 
 @on_stack
