@@ -27,6 +27,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots" 
 VIEWPORTS = {"desktop": (1366, 768), "tablet": (768, 1024)}
 FAILING_IMPACTS = ("serious", "critical")
 PASSWORD = "x-test-pass-1"
+# Printed documents and their paper (the PDF's MediaBox in points): A5, and a 100 x 60 mm label.
+PRINTED = {"prescription-print": b"/MediaBox [0 0 420 594.9", "dispense-label": b"/MediaBox [0 0 282.9"}
 ROLES = ("front_desk", "nurse", "clinician", "pharmacist", "billing_clerk", "report_viewer", "admin")
 
 # Violations in pages whose bodies other work owns, recorded and reported rather than fixed here:
@@ -139,6 +141,11 @@ def test_main_pages_have_no_serious_accessibility_violations(hospital, signed_in
     }.items():
         pharmacist.goto(url)
         _check(pharmacist, name, problems)
+        if name in PRINTED:  # on paper: one page of the document's own size, the buttons left off
+            pdf = pharmacist.pdf(prefer_css_page_size=True)
+            (SCREENSHOTS / f"{name}.pdf").write_bytes(pdf)
+            assert pdf.count(b"/MediaBox") == 1, name  # one page
+            assert PRINTED[name] in pdf, name
 
     pharmacist.set_content(render_to_string("500.html"))  # rendered as the server would: no context at all
     _check(pharmacist, "server-error", problems)
