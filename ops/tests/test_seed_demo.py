@@ -38,3 +38,12 @@ def test_seed_demo_makes_a_living_hospital_and_prints_the_logins():
     call_command("seed_demo", scale=0.001, stdout=again)
     assert "Generated" not in again.getvalue()  # the history is there already
     assert (Patient.objects.count(), Invoice.objects.count(), Prescription.objects.count()) == counts
+
+
+def test_seed_demo_over_an_earlier_demo_adds_no_generated_history():
+    call_command("seed_demo", scale=0, stdout=io.StringIO())  # as an earlier seed_demo left it
+    patients = Patient.objects.count()
+    out = io.StringIO()
+    call_command("seed_demo", scale=0.001, stdout=out)
+    assert "without generated history" in out.getvalue() and "Generated" not in out.getvalue()
+    assert Patient.objects.count() == patients

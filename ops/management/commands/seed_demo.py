@@ -109,7 +109,15 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD", "hmis-demo-2026")
         sync_roles()
         generated = Drug.objects.filter(code__startswith=GENERATED_DRUG_PREFIX).exists()
-        if scale > 0 and not generated:
+        demo_alone = not generated and Patient.objects.filter(mrn=f"DEMO{1:04d}").exists()
+        if scale > 0 and demo_alone:
+            # Generated rows are COPYed with numbers of their own (queue tickets): beside an earlier demo's
+            # rows they would clash. An empty database gets both.
+            self.stdout.write(
+                "The demo from an earlier seed is here without generated history: to get three years of it,"
+                " empty the database (`make clean-stack`, or `manage.py flush`) and seed again."
+            )
+        elif scale > 0 and not generated:
             # First: its COPY streams number queue tickets and invoices themselves, while the demo's commands
             # below number theirs after whatever is there. It ends at the start of today; the demo adds today.
             self.stdout.write(f"Generating three years of history (generate_data --scale {scale}) ...")
