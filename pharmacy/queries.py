@@ -71,11 +71,10 @@ def expiring_soon(*, within_days: int) -> QuerySet[StockBatch]:
     return expiring_batches(within_days=within_days).filter(expiry_date__gte=timezone.localdate())
 
 
-def stock_batches(*, q: str = "", with_stock_only: bool = True) -> QuerySet[StockBatch]:
-    """Batches for the stock page, by drug then expiry; `q` matches the drug's code or name or the lot."""
-    found = batches()
-    if with_stock_only:
-        found = found.filter(quantity_on_hand__gt=0)
+def stock_batches(*, q: str = "") -> QuerySet[StockBatch]:
+    """Batches with stock for the stock page, by drug then expiry; `q` matches the drug's code or name or the
+    lot."""
+    found = batches().filter(quantity_on_hand__gt=0)
     for word in q.split()[:5]:
         found = found.filter(
             Q(drug__code__icontains=word) | Q(drug__generic_name__icontains=word) | Q(lot_number__icontains=word)
