@@ -41,8 +41,15 @@ seed: migrate
 
 # Everything in the foreground: Ctrl-C stops web, worker and beat (the database servers keep running;
 # `make stop` stops them). They connect as the app role (core/db_roles.py); migrate and seed as the owner.
+# People see the hospital as deployed: DEBUG off (the styled 403/404/500 pages, never Django's debug pages
+# and URL list), plain http on 127.0.0.1, a secret key of this checkout's own (.stack/secret-key), static
+# files collected. `make run RUN_DEBUG=true` brings Django's debug pages back for a developer.
+RUN_DEBUG ?= false
 run: seed
-	DATABASE_USER=$${DATABASE_USER:-hmis_app} $(VENV)/bin/honcho start -f Procfile
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	test -s .stack/secret-key || $(PY) -c "import secrets; print(secrets.token_urlsafe(64))" > .stack/secret-key
+	DJANGO_DEBUG=$(RUN_DEBUG) DJANGO_SECURE=false DJANGO_SECRET_KEY="$$(cat .stack/secret-key)" \
+	  DATABASE_USER=$${DATABASE_USER:-hmis_app} $(VENV)/bin/honcho start -f Procfile
 
 # The whole suite against the real stack: a Patroni cluster (primary + two standbys, one synchronous; etcd;
 # pgBackRest), Redis, a Celery worker, and the browser tests in Debian's Chromium.

@@ -182,6 +182,12 @@ def encounters() -> QuerySet[Encounter]:
     return Encounter.objects.select_related("department", "attending")
 
 
+def open_encounters_of(*, clinician) -> QuerySet[Encounter]:
+    """The encounters a clinician attends that are still open, the longest open first (their worklist)."""
+    found = encounters().select_related("patient").filter(attending=clinician, status=Encounter.Status.OPEN)
+    return found.order_by("started_at", "pk")
+
+
 def diagnoses() -> QuerySet[Diagnosis]:
     return Diagnosis.objects.select_related("encounter")
 

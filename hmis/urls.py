@@ -3,10 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ops.views import healthz, live, metrics_view, ready, system_page
+from reports.home import home
 from reports.views import dashboard_page
 
 urlpatterns = [
-    path("", dashboard_page, name="home"),
+    path("", home, name="home"),  # each role's worklist (reports/home.py)
+    path("dashboard/", dashboard_page, name="dashboard"),
     path("reports/", include("reports.urls")),
     path("admin/system/", system_page, name="admin-system"),  # before the admin's catch-all
     path("admin/", admin.site.urls),

@@ -92,15 +92,16 @@ def _visit(rng, appointment, doctor: User, *, now: datetime.datetime, finish: bo
         scheduling.queue_finish(entry_id=entry.pk, by=doctor, now=done)
 
 
-def seed(demo_patients: list[Patient], password: str) -> list[tuple[str, str]]:
-    """Make the demo clinics unless there are schedules already. Returns the extra logins it made."""
+def seed(demo_patients: list[Patient], password: str, history_days: int = HISTORY_DAYS) -> list[tuple[str, str]]:
+    """Make the demo clinics unless they are there already, with `history_days` of past clinics behind
+    today's. Returns the extra logins it made."""
     doctor = User.objects.get(username="clinician")
     mensah = _clinician("dr_mensah", "Kofi", "Mensah", password)
-    if Schedule.objects.exists():
+    if Schedule.objects.filter(provider=doctor).exists():
         return [("dr_mensah", "exists")]
     rng = random.Random(24)  # noqa: S311 (demo data)
     now, today = timezone.now(), timezone.localdate()
-    start = today - datetime.timedelta(days=HISTORY_DAYS)
+    start = today - datetime.timedelta(days=history_days)
     opd = Department.objects.get_or_create(code="OPD", defaults={"name": "Outpatients"})[0]
     med = Department.objects.get_or_create(code="MED", defaults={"name": "Medicine"})[0]
     general = scheduling.schedule_create(
@@ -121,10 +122,12 @@ def seed(demo_patients: list[Patient], password: str) -> list[tuple[str, str]]:
         valid_from=start,
     )
     for schedule in (general, diabetes):  # the week gone by, as if generated then
-        sync_slots(schedule, now=day_start(start), horizon_days=HISTORY_DAYS)
+        sync_slots(schedule, now=day_start(start), horizon_days=history_days)
     patients = _patients(rng, demo_patients)
 
-    slots = Slot.objects.filter(day__gte=start, day__lte=today + datetime.timedelta(days=7)).order_by("starts_at")
+    slots = Slot.objects.filter(
+        schedule__in=(general, diabetes), day__gte=start, day__lte=today + datetime.timedelta(days=7)
+    ).order_by("starts_at")  # the demo's clinics only (generated ones have their own history)
     for slot in slots.select_related("schedule"):
         past, today_slot = slot.starts_at < now, slot.day == today
         if rng.random() > (0.75 if past else 0.45 if today_slot else 0.3):

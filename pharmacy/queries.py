@@ -2,10 +2,25 @@
 
 import datetime
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, Min, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clinical.models import Allergy, AllergyStatement
 from core.routing.router import read_alias
 from pharmacy import safety
 from pharmacy.allocation import fefo_batches, plan_allocation
@@ -46,6 +61,27 @@ def expiring_batches(*, within_days: int) -> QuerySet[StockBatch]:
     return batches().filter(quantity_on_hand__gt=0, expiry_date__lte=until).order_by("expiry_date", "id")
 
 
+def expired_batches() -> QuerySet[StockBatch]:
+    """Batches past their expiry date with stock still on the shelf: never dispensed, to be removed."""
+    return batches().filter(quantity_on_hand__gt=0, expiry_date__lt=timezone.localdate()).order_by("expiry_date", "id")
+
+
+def expiring_soon(*, within_days: int) -> QuerySet[StockBatch]:
+    """Usable batches with stock that expire within N days (expired ones are `expired_batches`)."""
+    return expiring_batches(within_days=within_days).filter(expiry_date__gte=timezone.localdate())
+
+
+def stock_batches(*, q: str = "") -> QuerySet[StockBatch]:
+    """Batches with stock for the stock page, by drug then expiry; `q` matches the drug's code or name or the
+    lot."""
+    found = batches().filter(quantity_on_hand__gt=0)
+    for word in q.split()[:5]:
+        found = found.filter(
+            Q(drug__code__icontains=word) | Q(drug__generic_name__icontains=word) | Q(lot_number__icontains=word)
+        )
+    return found.order_by("drug__generic_name", "drug__strength", "expiry_date", "id")
+
+
 def movements() -> QuerySet[StockMovement]:
     return StockMovement.objects.select_related("batch__drug")
 
@@ -59,6 +95,24 @@ def prescription_queue() -> QuerySet[Prescription]:
     prescriber overrode it (the pharmacist looks twice)."""
     blocked = OrderCheck.objects.filter(prescription=OuterRef("pk"), stage="prescribing", action="block")
     return prescriptions().filter(status__in=OPEN).annotate(overridden=Exists(blocked)).order_by("prescribed_at", "id")
+
+
+def dispense_worklist() -> QuerySet[Prescription]:
+    """The queue as the pharmacy page shows it: each patient's MRN (in `encounter.patient`), their allergies
+    on record (`known_allergies`, refuted ones aside) and their current allergy statement (`allergy_statement`:
+    "nkda" / "nka", or None), so that a pharmacist sees who has allergies before opening the order."""
+    known = Allergy.objects.exclude(verification=Allergy.Verification.REFUTED).order_by("substance", "pk")
+    statement = AllergyStatement.objects.filter(patient=OuterRef("encounter__patient"), withdrawn_at__isnull=True)
+    return (
+        prescription_queue()
+        .annotate(allergy_statement=Subquery(statement.order_by("-stated_at", "-pk").values("kind")[:1]))
+        .prefetch_related(Prefetch("encounter__patient__allergies", queryset=known, to_attr="known_allergies"))
+    )
+
+
+def recent_dispenses(*, limit: int = 20) -> QuerySet[Dispense]:
+    """The latest dispenses, newest first (the pharmacy page links their labels)."""
+    return dispenses().select_related("prescription__encounter__patient").order_by("-dispensed_at", "-pk")[:limit]
 
 
 def dispenses() -> QuerySet[Dispense]:

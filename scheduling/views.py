@@ -327,14 +327,22 @@ def _queue_department(request):
     return department
 
 
+OPEN_SHOWN = 50  # a clinician's open encounters on their queue page
+
+
 def _queue_page(request, department, *, status: int = 200, refused=()):
     queue = queries.my_queue(department_id=department.pk, clinician=request.user) if department else None
     if queue:
         trail.read(AuditEvent.Action.LIST, queue["mine"] + queue["waiting"] + queue["others"])
+    attends = request.user.has_perm("clinical.attend_encounter")
+    open_encounters = list(clinical.open_encounters_of(clinician=request.user)[:OPEN_SHOWN]) if attends else None
+    if open_encounters:
+        trail.read(AuditEvent.Action.LIST, open_encounters)
     context = {
         "department": department,
         "departments": clinical.departments(),
         "queue": queue,
+        "open_encounters": open_encounters,
         "refused": refused,
         "call_next": CallNextForm(),
         "priority": PriorityForm(),

@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "reports.context_processors.visible_reports",
+                "core.navigation.navigation",
             ],
             # {% url %} with answers kept per process (core/templatetags/cached_url.py)
             "builtins": ["core.templatetags.cached_url"],

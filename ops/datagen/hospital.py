@@ -73,8 +73,8 @@ class Counts:
 
 
 class Hospital(People, Allergies, Drugs, Measurements, Invoices, Wards, Appointments):
-    def __init__(self, counts: Counts, *, seed: int, as_of: dt.date, say):
-        self.counts, self.seed, self.say = counts, seed, say
+    def __init__(self, counts: Counts, *, seed: int, as_of: dt.date, say, progress: bool = True):
+        self.counts, self.seed, self.say, self.progress = counts, seed, say, progress
         self.rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
         self.cutoff = int(dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC).timestamp())
         self.start = self.cutoff - YEARS * 365 * DAY
@@ -89,7 +89,7 @@ class Hospital(People, Allergies, Drugs, Measurements, Invoices, Wards, Appointm
         self._plan_drugs()
         self._plan_encounters()
         self._plan_appointments()  # names the attending of booked outpatient encounters: before they are written
-        with Loader() as load:
+        with Loader(progress=self.progress) as load:
             self.t = {
                 name: load.open(table, tuple(columns.split()), expected(self.counts))
                 for name, (table, columns, expected) in STREAMS.items()

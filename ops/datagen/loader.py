@@ -35,7 +35,9 @@ def conninfo(alias: str = "default") -> str:
 
 
 class TableStream:
-    def __init__(self, stack: ExitStack, table: str, columns: tuple[str, ...], total: int, position: int):
+    def __init__(
+        self, stack: ExitStack, table: str, columns: tuple[str, ...], total: int, position: int, progress: bool = True
+    ):
         self.table, self.columns = table, columns
         self.connection = stack.enter_context(psycopg.connect(conninfo()))
         self.connection.execute("SET synchronous_commit = off")
@@ -55,6 +57,7 @@ class TableStream:
                 leave=True,
                 dynamic_ncols=True,
                 mininterval=0.5,
+                disable=not progress,
             )
         )
 
@@ -85,9 +88,10 @@ class TableStream:
 class Loader:
     """Opens a stream per table; `commit()` ends them in the order they were opened."""
 
-    def __init__(self):
+    def __init__(self, *, progress: bool = True):
         self._stack = ExitStack()
         self.streams: dict[str, TableStream] = {}
+        self.progress = progress  # a bar per table on the terminal
 
     def __enter__(self):
         return self
@@ -99,7 +103,7 @@ class Loader:
         self._stack.__exit__(*exc)
 
     def open(self, table: str, columns: tuple[str, ...], total: int) -> TableStream:
-        stream = TableStream(self._stack, table, columns, total, position=len(self.streams))
+        stream = TableStream(self._stack, table, columns, total, position=len(self.streams), progress=self.progress)
         self.streams[table] = stream
         return stream
 

@@ -86,3 +86,12 @@ def test_pharmacist_day(browse):
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Stock adjusted.")).to_be_visible()
     assert StockBatch.objects.using("default").get(lot_number="LOT-SOON").quantity_on_hand == 3
+    # Any batch, not only those expiring: the stock page lists every lot with stock.
+    expect(page.get_by_role("heading", name="Stock on the shelf")).to_be_visible()
+    page.get_by_role("link", name="Adjust Amoxicillin lot LOT-NEW").click()
+    page.get_by_label("Quantity change").fill("-5")
+    page.get_by_label("Reason").select_option("damaged")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Stock adjusted.")).to_be_visible()
+    assert StockBatch.objects.using("default").get(lot_number="LOT-NEW").quantity_on_hand == 95
+    shot(page, "pharmacy-stock")

@@ -258,7 +258,8 @@ ENDPOINTS = [
     api("DELETE", "fhir:export-status", STAFF, export_id=MISSING),
     api("GET", "fhir:export-file", STAFF, export_id=MISSING, file_name="=Patient.ndjson"),
     # --- Pages ---
-    page("GET", "home", STAFF),
+    page("GET", "home", STAFF),  # each role's worklist (reports/home.py)
+    page("GET", "dashboard", STAFF),  # the figures a role's reports allow (a note when none)
     page("GET", "chart:search", PATIENT_VIEWERS, query="q=Quixley"),
     page("GET", "clinical:register", {C, F, A}),
     page("POST", "clinical:register", {C, F, A}),
@@ -300,6 +301,9 @@ ENDPOINTS = [
     page("GET", "pharmacy:dispense", {P, A}, prescription_id="prescription"),
     page("GET", "pharmacy:receive", {P, A}),
     page("GET", "pharmacy:adjust", {P, A}, batch_id="batch"),
+    page("GET", "pharmacy:stock", {P, A}),
+    page("GET", "pharmacy:print_prescription", {C, N, P, A}, prescription_id="prescription"),
+    page("GET", "pharmacy:dispense_label", {P, A}, dispense_id="dispense"),
     page("GET", "board:board", WARD_VIEWERS),
     page("GET", "board:data", WARD_VIEWERS),
     page("GET", "board:ward", WARD_VIEWERS),

@@ -26,8 +26,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--reset", action="store_true", help="empty the write model's tables first")
         parser.add_argument("--no-refresh", action="store_true", help="skip refreshing the projections")
+        parser.add_argument(
+            "--no-progress", dest="progress", action="store_false", help="no progress bars (seed_demo, logs)"
+        )
 
-    def handle(self, *args, scale, seed, as_of, reset, no_refresh, **options):
+    def handle(self, *args, scale, seed, as_of, reset, no_refresh, progress=True, **options):
         if scale <= 0:
             raise CommandError("--scale must be positive.")
         started = time.perf_counter()
@@ -37,7 +40,7 @@ class Command(BaseCommand):
             empty_write_model()
         counts = Counts().scaled(scale)
         say(f"generating {counts} (seed {seed})")
-        hospital = Hospital(counts, seed=seed, as_of=as_of or timezone.localdate(), say=say)
+        hospital = Hospital(counts, seed=seed, as_of=as_of or timezone.localdate(), say=say, progress=progress)
         try:
             stats = hospital.run()
         except RuntimeError as error:

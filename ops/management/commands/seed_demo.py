@@ -1,15 +1,22 @@
-"""Demo data for `make run`: staff users per role (logins printed), patients, encounters, diagnoses,
-invoices with payments and credits over the last months, a formulary with stock, wards whose beds have
-six weeks of stays behind them (a populated bed board, a census, a queue), and clinics with a week of
-appointments and today's queue (ops/demo_scheduling.py). Safe to run again."""
+"""Demo data for `make run`: a living hospital. Staff users per role (logins printed at the end), named
+patients, encounters, diagnoses, invoices with payments and credits over the last months, a formulary with
+stock (expired and expiring lots), prescriptions waiting at the pharmacy, wards whose beds have six weeks
+of stays behind them (a populated bed board, a census, a queue), clinics with a week of appointments and
+today's queue (ops/demo_scheduling.py); then three years of a generated hospital (`generate_data` at
+`--scale`, default 0.015: 3,000 patients, 15,000 encounters) so that every page, chart and board has
+content, and every projection refreshed. Deterministic (fixed seeds) and safe to run again."""
 
+import contextlib
 import datetime
 import heapq
+import io
 import os
 import random
+import time
 from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -18,13 +25,20 @@ from billing import commands as billing
 from billing.models import Invoice, Payer, Service
 from clinical import commands as clinical
 from clinical.models import Department, Patient
+from core.errors import DomainError
 from core.roles import names as role_names
 from core.roles import sync_roles
 from inpatient import commands as inpatient
 from inpatient.models import Bed, Ward
 from ops import demo_scheduling
+from ops.datagen.drugs import GENERATED_DRUG_PREFIX
 from pharmacy import commands as pharmacy
-from pharmacy.models import Drug, StockBatch, StockMovement
+from pharmacy.models import Drug, Prescription, StockBatch, StockMovement
+
+WARD_DAYS, SHORT_WARD_DAYS = 42, 4  # the demo wards' history through the commands (slow: ~2 s a day)
+SHORT_CLINIC_DAYS = 2  # the demo clinics' past days when generated years are there
+DEMO_SCALE = 0.015  # of generate_data's hospital: 3,000 patients over three years
+LOGIN_URL = "http://127.0.0.1:8000/accounts/login/"
 
 DEMO_PATIENTS = [
     ("Amara", "Okafor", "1984-03-12", "female"),
@@ -83,32 +97,69 @@ DRUGS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo users, patients, encounters, invoices and stock (safe to run again)."
+    help = "Create a demo hospital: named demo data, three generated years, demo logins (safe to run again)."
 
-    @transaction.atomic(using="default")
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale", type=float, default=DEMO_SCALE, help="generate_data's scale (0: no generated history)"
+        )
+
+    def handle(self, *args, scale, **options):
+        started = time.perf_counter()
         password = os.environ.get("DEMO_PASSWORD", "hmis-demo-2026")
         sync_roles()
-        logins = [self._user(role, password) for role in role_names()]
-        patients = self._patients()
-        if not Invoice.objects.exists():
-            self._activity(patients, User.objects.get(username="clinician"))
-        if not Drug.objects.exists():
-            self._pharmacy()
-        if not Ward.objects.exists():
-            self._wards(User.objects.get(username="clinician"), User.objects.get(username="nurse"))
-        logins += demo_scheduling.seed(patients, password)
-        transaction.on_commit(self._refresh)
+        generated = Drug.objects.filter(code__startswith=GENERATED_DRUG_PREFIX).exists()
+        demo_alone = not generated and Patient.objects.filter(mrn=f"DEMO{1:04d}").exists()
+        if scale > 0 and demo_alone:
+            # Generated rows are COPYed with numbers of their own (queue tickets): beside an earlier demo's
+            # rows they would clash. An empty database gets both.
+            self.stdout.write(
+                "The demo from an earlier seed is here without generated history: to get three years of it,"
+                " empty the database (`make clean-stack`, or `manage.py flush`) and seed again."
+            )
+        elif scale > 0 and not generated:
+            # First: its COPY streams number queue tickets and invoices themselves, while the demo's commands
+            # below number theirs after whatever is there. It ends at the start of today; the demo adds today.
+            self.stdout.write(f"Generating three years of history (generate_data --scale {scale}) ...")
+            out = io.StringIO()
+            call_command("generate_data", scale=scale, no_refresh=True, progress=False, stdout=out)
+            self.stdout.write(out.getvalue().strip().splitlines()[-1])  # its summary
+        generated_seconds = time.perf_counter() - started
+        # With generated years behind them, the demo's own histories (through the commands, slow) stay short.
+        logins = self._demo(password, short=scale > 0)
+        demo_seconds = time.perf_counter() - started - generated_seconds
+        self.stdout.write("Refreshing the read side ...")
+        self._refresh()
+        took = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {Patient.objects.count()} patients, "
-                f"{Invoice.objects.count()} invoices, {Drug.objects.count()} drugs, "
+                f"Demo hospital ready in {took:.0f} s (demo {demo_seconds:.0f} s, generated history "
+                f"{generated_seconds:.0f} s, read side {took - demo_seconds - generated_seconds:.0f} s): "
+                f"{Patient.objects.count():,} patients, {Invoice.objects.count():,} invoices, "
+                f"{Prescription.objects.count():,} prescriptions, {Drug.objects.count()} drugs, "
                 f"{Bed.objects.filter(status='occupied').count()} of {Bed.objects.count()} beds occupied."
             )
         )
-        self.stdout.write("Demo logins (user / password) at http://127.0.0.1:8000/admin/login/ :")
+        self.stdout.write(f"Demo logins, one per role (user / password) at {LOGIN_URL} :")
         for role, how in logins:
             self.stdout.write(f"  {role:<14} / {password}   ({how})")
+
+    @transaction.atomic(using="default")
+    def _demo(self, password: str, short: bool) -> list[tuple[str, str]]:
+        logins = [self._user(role, password) for role in role_names()]
+        patients = self._patients()
+        # Each part once, told by rows of its own (generated history may be there already).
+        if not Invoice.objects.filter(patient__in=patients).exists():
+            self._activity(patients, User.objects.get(username="clinician"))
+        if not Drug.objects.filter(code=DRUGS[0][0]).exists():
+            self._pharmacy()
+        if not Ward.objects.filter(code=WARDS[0][0]).exists():
+            doctor, nurse = User.objects.get(username="clinician"), User.objects.get(username="nurse")
+            self._wards(doctor, nurse, days=SHORT_WARD_DAYS if short else WARD_DAYS)
+        logins += demo_scheduling.seed(patients, password, history_days=SHORT_CLINIC_DAYS if short else 7)
+        if not Prescription.objects.filter(encounter__patient__in=patients).exists():
+            self._prescriptions(patients, User.objects.get(username="clinician"))
+        return logins
 
     def _user(self, role: str, password: str):
         user, created = User.objects.get_or_create(
@@ -239,13 +290,13 @@ class Command(BaseCommand):
             batch=batch, kind=StockMovement.Kind.RECEIPT, quantity=35, created_at=batch.received_at
         )
 
-    def _wards(self, doctor: User, nurse: User) -> None:
-        """Wards and beds opened six weeks ago, each bed with the stays it has had since (admitted, ordered
-        home, discharged, cleaned), the patients in them now, a few transfers, a bed out of service, a
-        queue for intensive care, and the nights charged."""
+    def _wards(self, doctor: User, nurse: User, days: int) -> None:
+        """Wards and beds opened `days` ago (six weeks; four days with generated years beside them), each bed
+        with the stays it has had since (admitted, ordered home, discharged, cleaned), the patients in them
+        now, a few transfers, a bed out of service, a queue for intensive care, and the nights charged."""
         rng = random.Random(23)  # noqa: S311 (demo data, not security)
         now = timezone.now()
-        opened = now - datetime.timedelta(days=42)
+        opened = now - datetime.timedelta(days=days)
         departments = {
             code: Department.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in DEPARTMENTS
         }
@@ -338,10 +389,35 @@ class Command(BaseCommand):
             )
         inpatient.bed_days_charge(since=opened.date())
 
-    def _refresh(self):
-        from reports.engine import refresh
-        from reports.projections import REGISTRY
+    def _prescriptions(self, patients: list[Patient], doctor: User) -> None:
+        """Orders waiting at the pharmacy: today's open visits of demo patients, one with an allergy on record
+        (the pharmacist sees the flag; the order went through the safety checks like any other)."""
+        rng = random.Random(25)  # noqa: S311 (demo data, not security)
+        clinical.allergy_record(patient_id=patients[0].pk, substance="penicillin", severity="severe", reaction="rash")
+        clinical.allergy_statement_record(patient_id=patients[1].pk, kind="nkda")
+        drugs = list(Drug.objects.filter(code__in=[d[0] for d in DRUGS]).order_by("code"))
+        department = Department.objects.get(code="OPD")
+        for patient in patients[:8]:
+            encounter = clinical.encounter_start(
+                patient_id=patient.pk,
+                type="outpatient",
+                department_id=department.pk,
+                attending_id=doctor.pk,
+                started_at=timezone.now() - datetime.timedelta(minutes=rng.randint(20, 240)),
+                reason="Clinic visit",
+            )
+            for drug in rng.sample(drugs, 2):
+                # An order the safety checks stop stays unwritten (its savepoint rolls back).
+                with contextlib.suppress(DomainError), transaction.atomic(using="default"):
+                    pharmacy.prescription_create(
+                        encounter_id=encounter.pk,
+                        drug_id=drug.pk,
+                        dose=drug.strength,
+                        frequency=rng.choice(["twice a day", "three times a day", "once a day"]),
+                        duration_days=rng.choice([5, 7, 10]),
+                        quantity=rng.choice([10, 14, 21]),
+                        prescriber=doctor,
+                    )
 
-        for name in REGISTRY:
-            refresh.refresh(name, force=True)
-        refresh.rebuild_dashboard()
+    def _refresh(self):
+        call_command("refresh_projections", stdout=io.StringIO())
