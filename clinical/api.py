@@ -311,6 +311,13 @@ class LabResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Command
         return self.created(commands.lab_result_record(recorded_by=request.user, **data))
 
 
+def _number(pk: str) -> int:
+    """A URL's object id, or 404 (fuzzing sent non-ASCII digits, which int() would take)."""
+    if not (pk.isascii() and pk.isdigit()):
+        raise Http404
+    return int(pk)
+
+
 class NoteViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin, CommandViewSet):
     """Clinical notes on encounters: drafts edited and signed by their author; a signed note is final and is
     corrected by an amendment that links to it."""
@@ -345,7 +352,9 @@ class NoteViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin
         or someone else's.
         """
         data = self.validated(s.ClinicalNoteText)
-        return self.respond(commands.note_edit(note_id=pk, editor=request.user, text=data["text"], sign=data["sign"]))
+        return self.respond(
+            commands.note_edit(note_id=_number(pk), editor=request.user, text=data["text"], sign=data["sign"])
+        )
 
     @extend_schema(request=None, responses={200: s.ClinicalNoteOutput})
     @action(detail=True, methods=["post"])
@@ -354,7 +363,7 @@ class NoteViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin
 
         Its author only; from then on the note cannot change. 409 when it is already signed or someone else's.
         """
-        return self.respond(commands.note_sign(note_id=pk, signer=request.user))
+        return self.respond(commands.note_sign(note_id=_number(pk), signer=request.user))
 
     @extend_schema(request=s.ClinicalNoteText, responses={201: s.ClinicalNoteOutput})
     @action(detail=True, methods=["post"])
@@ -365,4 +374,6 @@ class NoteViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMixin
         after the encounter closed. 409 when the note is a draft or already amended (amend the amendment).
         """
         data = self.validated(s.ClinicalNoteText)
-        return self.created(commands.note_amend(note_id=pk, author=request.user, text=data["text"], sign=data["sign"]))
+        return self.created(
+            commands.note_amend(note_id=_number(pk), author=request.user, text=data["text"], sign=data["sign"])
+        )

@@ -87,7 +87,7 @@ def test_standbys_far_behind_are_skipped_and_reports_say_how_stale_they_are(cler
         report = clerk.get("/api/v1/reports/ar-aging/").json()
         assert report["stale_seconds"] >= 1.5, report
         page = clerk.get("/reports/ar-aging/").content.decode()
-        assert "Warning: these figures may be out of date." in page
+        assert "These figures may be out of date." in page
     wait_replayed()
     assert_nothing_lost_and_no_drift(patients=[created.json()["id"]], invoices=[before.pk])
 

@@ -16,6 +16,7 @@ def test_a_diagnosis_is_picked_by_typing_heart_attack(browse):
     encounter = EncounterFactory()
     page = browse("dr-pick")
     page.goto(f"/patients/{encounter.patient_id}/")
+    page.locator("#record > details > summary", has_text="Diagnosis").click()  # the record panel's forms fold
     form = page.get_by_role("form", name="Record a diagnosis")
     box = form.get_by_role("combobox", name="Diagnosis (ICD-10-CM code)")
     box.press_sequentially("heart attack", delay=30)
