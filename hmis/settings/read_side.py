@@ -45,6 +45,9 @@ PROJECTION_MIN_INTERVALS = {
 }
 # A Redis summary older than this (no confirmation of freshness) is passed over for the view.
 PROJECTION_MAX_STALE_SECONDS = env.int("PROJECTION_MAX_STALE_SECONDS", default=120)
+# Report answers computed from the views (a year of revenue, of diagnosis trends) kept in Redis per
+# projection version (reports/queries/cache.py). Off only for the benchmark's before/after.
+REPORT_ANSWER_CACHE = env.bool("REPORT_ANSWER_CACHE", default=True)
 # Reports show a visible warning when their data is older than this.
 REPORT_STALE_WARNING_SECONDS = env.int("REPORT_STALE_WARNING_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {

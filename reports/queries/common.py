@@ -54,6 +54,12 @@ def from_view(names: str | tuple[str, ...], query) -> dict:
 
     A report read from several projections (recent + history) is as fresh as the least fresh of them.
     """
+    return view_answer(names, query)[0]
+
+
+def view_answer(names: str | tuple[str, ...], query) -> tuple[dict, dict]:
+    """(from_view's answer, {projection: its refreshed_at on the alias that answered, None if never}):
+    which refresh of each projection the answer was computed from."""
     names = (names,) if isinstance(names, str) else names
     alias = read_alias()
     states = list(ProjectionState.objects.using(alias).filter(name__in=names))
@@ -64,4 +70,5 @@ def from_view(names: str | tuple[str, ...], query) -> dict:
         fresh = freshness(min(s.refreshed_at for s in states), oldest.fresh_as_of)
     else:
         fresh = freshness(None, None)
-    return {**data, "source": "materialized_view", "database": alias, **fresh}
+    refreshed = dict.fromkeys(names) | {s.name: s.refreshed_at for s in states}
+    return {**data, "source": "materialized_view", "database": alias, **fresh}, refreshed
