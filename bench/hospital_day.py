@@ -14,7 +14,8 @@ and the next; a step may be a few requests (a payment is create + issue + pay).
 
 Imports nothing of the project: locust's gevent must not meet Django in one process. Each request is
 named "<persona>: <what>" (page requests "... page"), and per-persona latencies are written to
-HOSPITAL_DAY_OUT at the end (only requests made after every user had started).
+HOSPITAL_DAY_OUT at the end: only requests made once every user had started (the last started, after a
+pause of up to THINK_MAX so that people do not all click in the same second).
 """
 
 import collections
@@ -41,12 +42,13 @@ STATE = {"started": False, "started_at": None}
 
 @events.spawning_complete.add_listener
 def _spawned(user_count, **kwargs):
-    STATE["started"], STATE["started_at"] = True, time.time()
+    # Each person starts after a pause of up to THINK_MAX (on_start): recording starts once all have.
+    STATE["started"], STATE["started_at"] = True, time.time() + THINK_MAX
 
 
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, exception, context, **kwargs):
-    if STATE["started"] and context and "persona" in context:
+    if STATE["started"] and time.time() >= STATE["started_at"] and context and "persona" in context:
         RECORDED[context["persona"]].append((name.endswith(" page"), round(response_time, 2), exception is None))
         if exception is not None and len(FAILED) < 300:
             FAILED.append((name, str(exception)[:300]))
@@ -79,6 +81,7 @@ class Staff(FastHttpUser):
         Staff._accounts[self.persona] += 1
         self.session_cookie = accounts[n % len(accounts)]  # one each while the plan has enough
         self.csrf = secrets.token_hex(16)  # 32 characters: a CSRF secret of this person's own
+        time.sleep(random.uniform(0, THINK_MAX))  # noqa: S311 (people do not all click in the same second)
 
     def context(self):
         return {"persona": self.persona}
@@ -328,6 +331,7 @@ class Integrator(FastHttpUser):
         keys = PLAN["api_keys"]
         self.key = keys[Integrator._keys[0] % len(keys)]
         Integrator._keys[0] += 1
+        time.sleep(random.uniform(0, THINK_MAX))  # noqa: S311
         self.headers = {
             "Authorization": f"Api-Key {self.key}",
             "Accept": "application/json",

@@ -4,17 +4,15 @@ each for integrators) and the ids of what they work on. Written as JSON for the 
 import datetime as dt
 import secrets
 
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import Group, User
 from django.db import connections, transaction
 from django.utils import timezone
 
+from bench.setup import session_cookie
 from billing.models import Payer, Service
 from clinical.models import Department, Encounter, Patient
 from core.api.commands import api_client_create
 from core.routing.state import unit_of_work
-from core.sessions import SessionStore
 from pharmacy.models import Drug
 
 # persona -> the roles its staff hold (hmis/roles.py)
@@ -50,15 +48,6 @@ def _staff(persona: str, count: int) -> list[User]:
     return [have[f"{prefix}{n}"] for n in range(count)]
 
 
-def _session(user: User) -> str:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-
-
 def _ids(sql: str, params=()) -> list:
     with connections["default"].cursor() as cursor:
         cursor.execute(sql, params)
@@ -72,7 +61,7 @@ def build(*, users: int, prescriptions: list[int], sample: int = 5000) -> dict:
     with unit_of_work(), transaction.atomic(using="default"):
         for persona, share in SHARES.items():
             staff[persona] = _staff(persona, max(1, -(-users * share // WEIGHTS_TOTAL)))
-            sessions[persona] = [_session(user) for user in staff[persona]]
+            sessions[persona] = [session_cookie(user) for user in staff[persona]]
         keys = []
         for n in range(max(1, -(-users // WEIGHTS_TOTAL))):
             name = f"day-{timezone.now():%Y%m%d%H%M%S}-{n}"

@@ -3,7 +3,9 @@
 Every view a projection declares has its defining SELECT (View.select, what reconciliation also runs
 live). A report's statement that names views is run as `WITH <view> AS (<its SELECT>), ... <statement>`:
 a CTE named like a table hides the table, so the report's own SQL, unchanged, reads the write tables.
-Views that read other views (the monthly revenue from the daily one) bring those along, first.
+Views that read other views (the monthly revenue from the daily one) bring those along, first. A view
+kept key by key (a patient's alerts) that the statement asks for one key (`patient_id = %(patient)s`) is
+computed for that key only, with its increment's SELECT, as a refresh computes a touched key.
 """
 
 import functools
@@ -46,8 +48,15 @@ def sql(statement: str, *, with_params: bool) -> str:
         return statement
     definitions = []
     for name in names:
-        select = _views()[name].select
-        definitions.append(f"{name} AS ({select.replace('%', '%%') if with_params else select})")
+        view = _views()[name]
+        select = view.select.replace("%", "%%") if with_params else view.select
+        if view.increment and len(view.increment.key) == 1 and with_params:
+            column, kind = view.increment.key[0]
+            if asked := re.search(rf"\b{column}\s*=\s*(%\(\w+\)s)", statement):
+                select = view.increment.select.replace("%", "%%").replace(
+                    "{touched}", f"(SELECT {asked.group(1)}::{kind} AS {column})"
+                )
+        definitions.append(f"{name} AS ({select})")
     head = statement.lstrip()
     if head[:4].upper() == "WITH" and not head[4:5].isalnum():
         return f"WITH {', '.join(definitions)}, {head[4:]}"
