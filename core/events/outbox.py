@@ -84,7 +84,11 @@ def enqueue_refreshes(names: list[str], delay: float = 0.0) -> bool:
             if not flagged:
                 continue  # a refresh is already waiting: it will see these events too
             queue = LIVE_QUEUE if name in _live else None  # None: the default queue
-            current_app.send_task(_refresh_task[0], args=[name], countdown=delay or None, retry=False, queue=queue)
+            # Nobody waits for a refresh's result: without ignore_result each send also subscribes to (and
+            # later leaves) its result channel, two more Redis round trips per projection (py-spy).
+            current_app.send_task(
+                _refresh_task[0], args=[name], countdown=delay or None, retry=False, queue=queue, ignore_result=True
+            )
         return True
     except Exception as exc:  # noqa: BLE001 (broker or Redis down)
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
