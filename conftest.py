@@ -55,7 +55,7 @@ _redis_emptied = []
 @pytest.fixture(autouse=True)
 def _fresh_redis(request):
     """The session's first stack test empties the test Redis databases; every stack test starts without
-    projection summaries (they describe one test's data) and without throttle counts."""
+    projection summaries and kept report answers (they describe one test's data) and without throttle counts."""
     if not _on_stack(request):
         return
     if not _redis_emptied:
@@ -63,7 +63,11 @@ def _fresh_redis(request):
             redis.Redis.from_url(url).flushdb()
         _redis_emptied.append(True)
     client = redis.Redis.from_url(settings.REDIS_URL)
-    found = [*client.scan_iter(f"{keys.PROJECTIONS}:*"), *client.scan_iter(f"*{keys.THROTTLE}:*")]
+    found = [
+        *client.scan_iter(f"{keys.PROJECTIONS}:*"),
+        *client.scan_iter(f"{keys.REPORT_ANSWERS}:*"),
+        *client.scan_iter(f"*{keys.THROTTLE}:*"),
+    ]
     if found:
         client.delete(*found)
 

@@ -50,7 +50,11 @@ def _api_key() -> str:
 
 
 def _session_cookie() -> str:
-    user = _user("bench")
+    return session_cookie(_user("bench"))
+
+
+def session_cookie(user: User) -> str:
+    """A signed-in session of `user`, as its Cookie header's value."""
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"

@@ -12,9 +12,9 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import ZERO, CreditNote, Invoice, InvoiceCounter, InvoiceLine, Payer, Payment, Service
+from billing.models import ZERO, CreditNote, Invoice, InvoiceLine, Payer, Payment, Service
 from clinical.models import Department, Encounter, Patient
-from core.commands import get_locked, get_or_invalid, lock_or_invalid, save_changes, save_new, validate
+from core.commands import get_locked, get_or_invalid, known_related, lock_or_invalid, save_changes, save_new, validate
 from core.errors import Conflict, InvalidInput
 
 CENT = Decimal("0.01")
@@ -124,8 +124,9 @@ def line_errors(data: dict) -> dict[str, list[str]]:
     return errors.get(0, {})
 
 
-def _retotal(invoice: Invoice) -> None:
-    lines = list(invoice.lines.all())
+def _retotal(invoice: Invoice, lines: list[InvoiceLine] | None = None) -> None:
+    """The invoice's totals from its lines (read when not given)."""
+    lines = list(invoice.lines.all()) if lines is None else lines
     invoice.subtotal = sum((cents(line.quantity * line.unit_price) for line in lines), ZERO)
     invoice.discount_total = sum((line.discount for line in lines), ZERO)
     invoice.total = invoice.subtotal - invoice.discount_total
@@ -223,7 +224,7 @@ def invoice_create(
     due_date = due_date or posting_date + datetime.timedelta(days=payer.payment_terms_days)
     if due_date < posting_date:
         raise InvalidInput("The due date cannot be before the posting date.", field="due_date")
-    invoice = Invoice.objects.create(
+    invoice = Invoice(
         patient=patient,
         payer=payer,
         encounter=encounter,
@@ -233,15 +234,18 @@ def invoice_create(
         notes=notes,
         created_by=created_by,
     )
-    if captured:
+    moved = list(captured.values())
+    _retotal(invoice, built + moved)  # saved with its totals: one insert, one audit event
+    invoice.save(using="default")
+    if moved:
         # Moved, not copied: the dispense or bed-day keeps pointing at its line.
-        InvoiceLine.objects.filter(pk__in=[line.pk for line in captured.values()]).update(invoice=invoice)
-        _empty_drafts_moved({line.invoice_id for line in captured.values()}, into=invoice, by=created_by)
-    for line in built:
+        emptied = {line.invoice_id for line in moved}
+        InvoiceLine.objects.filter(pk__in=[line.pk for line in moved]).update(invoice=invoice)
+        _empty_drafts_moved(emptied, into=invoice, by=created_by)
+    for line in built + moved:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(built)
-    _retotal(invoice)
-    invoice.save(using="default", update_fields=["subtotal", "discount_total", "total"])
+    known_related(invoice, lines=built + moved, payments=[], credit_notes=[])
     return invoice
 
 
@@ -330,17 +334,18 @@ def invoice_notes_update(*, invoice_id: int, notes: str) -> Invoice:
 
 
 def _next_invoice_number(year: int) -> str:
-    # Create the year's counter if needed, then lock its row: concurrent issuers queue here, and a rolled
-    # back issue rolls back its increment too, so numbers are unique and gap-free per year.
+    # One statement makes the year's counter if needed and takes its next number, locking the row:
+    # concurrent issuers queue here, and a rolled back issue rolls back its increment too, so numbers are
+    # unique and gap-free per year.
     with connections["default"].cursor() as cursor:
         cursor.execute(
-            "INSERT INTO billing_invoicecounter (year, last_number) VALUES (%s, 0) ON CONFLICT (year) DO NOTHING",
+            "INSERT INTO billing_invoicecounter (year, last_number) VALUES (%s, 1) "
+            "ON CONFLICT (year) DO UPDATE SET last_number = billing_invoicecounter.last_number + 1 "
+            "RETURNING last_number",
             [year],
         )
-    counter = InvoiceCounter.objects.select_for_update().get(pk=year)
-    counter.last_number += 1
-    counter.save(using="default", update_fields=["last_number"])
-    return f"INV-{year}-{counter.last_number:06d}"
+        (number,) = cursor.fetchone()
+    return f"INV-{year}-{number:06d}"
 
 
 def _settle_status(invoice: Invoice) -> None:
@@ -357,12 +362,15 @@ def invoice_issue(*, invoice_id: int, issued_by: User | None = None) -> Invoice:
     invoice = get_locked(Invoice, invoice_id)
     if invoice.status != Invoice.Status.DRAFT:
         raise Conflict(f"Invoice {invoice} is already {invoice.get_status_display().lower()}.")
-    if not invoice.lines.exists():
+    # With their invoice joined, the audit trail reads the lines' patient off them (core/audit/loaded.py).
+    lines = list(invoice.lines.select_related("invoice"))
+    if not lines:
         raise InvalidInput("An invoice needs at least one line before it is issued.", field="lines")
     invoice.number = _next_invoice_number(invoice.posting_date.year)
     invoice.issued_at, invoice.issued_by = timezone.now(), issued_by
     _settle_status(invoice)
     invoice.save(using="default", update_fields=["number", "issued_at", "issued_by", "status"])
+    known_related(invoice, lines=lines, payments=[], credit_notes=[])  # a draft takes no money
     return invoice
 
 
@@ -427,7 +435,8 @@ def payment_record(
         paid_on=_money_date(invoice, paid_on, "paid_on"),
         received_by=received_by,
     )
-    validate(payment, exclude=["invoice"])
+    # The amount's check is made above and the receiver is the signed-in user: no query to validate them.
+    validate(payment, exclude=["invoice", "received_by"], constraints=False)
     payment.save(using="default")
     invoice.amount_paid += amount
     _settle_status(invoice)

@@ -35,9 +35,11 @@ def get_or_invalid(model: type[models.Model], pk, *, field: str, label: str | No
         ) from None
 
 
-def validate(instance: models.Model, *, exclude: list[str] | None = None) -> None:
+def validate(instance: models.Model, *, exclude: list[str] | None = None, constraints: bool = True) -> None:
+    """full_clean as a 400. `constraints=False` skips the model's constraints (a query each, in a savepoint)
+    when the command has checked them itself: the database still enforces them."""
     try:
-        instance.full_clean(exclude=exclude)
+        instance.full_clean(exclude=exclude, validate_constraints=constraints)
     except ValidationError as exc:
         raise InvalidInput.from_django(exc) from exc
 
@@ -72,3 +74,15 @@ def save_changes(
             message = on_conflict or "This change conflicts with another record."
             raise InvalidInput(message, field=field or None) from exc
     return instance
+
+
+def known_related(instance: models.Model, **related: list) -> None:
+    """Tell `instance` its related rows (manager name = the rows) as the command knows them, so that what
+    shows it afterwards (an API answer) reads them without a query, as prefetch_related would have left
+    them."""
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(instance, name).get_queryset()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset

@@ -48,8 +48,10 @@ def events(context) -> list[AuditEvent]:
 
 def _patients(loaded) -> list[tuple[models.Model, int | None]]:
     """(row, patient id) for every loaded row: one query per model for those not known from loaded state."""
-    from core.audit.registry import patient_lookup
+    from core.audit.registry import known_patient, patient_lookup
 
+    # select_related fills a row's related objects after it is loaded: the path may be readable now.
+    loaded = [(instance, known_patient(instance) if patient is UNKNOWN else patient) for instance, patient in loaded]
     missing: dict[tuple[type, str], list] = defaultdict(list)
     for instance, patient in loaded:
         if patient is UNKNOWN:

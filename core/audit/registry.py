@@ -68,7 +68,7 @@ def _path_on(model, paths) -> tuple[str, ...] | None:
     return None
 
 
-def _known_patient(instance):
+def known_patient(instance):
     """The patient id read off the row's loaded state (never a query), or loaded.UNKNOWN."""
     from core.audit.loaded import UNKNOWN
 
@@ -93,7 +93,7 @@ def _note_loaded_rows(model) -> None:
         instance = inherited.__func__(cls, db, field_names, values)
         context = trail.current()
         if context is not None:
-            loaded.note(context, instance, _known_patient(instance))
+            loaded.note(context, instance, known_patient(instance))
         return instance
 
     model.from_db = from_db

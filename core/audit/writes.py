@@ -3,14 +3,16 @@ without the other). Commands, admin saves and management commands all save throu
 
 from django.db.models.signals import post_delete, post_save
 
+from core import batch
 from core.audit import trail
 from core.audit.models import AuditEvent
 
 
 def _record(instance, action: str) -> None:
-    # Through the alias the row was written to (the primary): the event commits or rolls back with it.
+    # Through the alias the row was written to (the primary): the event commits or rolls back with it,
+    # inserted with the transaction's other events as it commits (core/batch.py).
     event = trail.event(action, trail.label(instance), object_id=instance.pk, patient_id=trail.patient_of(instance))
-    AuditEvent.objects.using(instance._state.db or "default").bulk_create([event])
+    batch.insert(instance._state.db or "default", [event])
     context = trail.current()
     if context is not None and event.patient_id is not None:
         context.written.add(event.patient_id)
@@ -26,7 +28,7 @@ def created_in_bulk(instances) -> None:
         trail.event(AuditEvent.Action.CREATE, trail.label(i), object_id=i.pk, patient_id=trail.patient_of(i))
         for i in instances
     ]
-    AuditEvent.objects.using(instances[0]._state.db or "default").bulk_create(events)
+    batch.insert(instances[0]._state.db or "default", events)
     context = trail.current()
     if context is not None:
         context.written.update(e.patient_id for e in events if e.patient_id is not None)

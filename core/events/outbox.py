@@ -9,7 +9,7 @@ import time
 
 from django.db import connections, transaction
 
-from core import keys, tracing
+from core import batch, keys, tracing
 from core.events.models import OutboxEvent
 
 log = logging.getLogger("hmis.events")
@@ -31,8 +31,7 @@ class _Relay:
 
     def __call__(self):
         with tracing.span("outbox.relay", **{"hmis.projections": sorted(self.projections)}):
-            for name in sorted(self.projections):
-                enqueue_refresh(name)
+            enqueue_refreshes(sorted(self.projections))
 
 
 def register_refresh_task(name: str, live: tuple[str, ...] = ()) -> None:
@@ -44,11 +43,12 @@ def register_refresh_task(name: str, live: tuple[str, ...] = ()) -> None:
 
 
 def record(projections: tuple[str, ...], source: str, object_id) -> None:
-    """Outbox rows for one change, in the current transaction, and the relay after it commits."""
+    """Outbox rows for one change, in the current transaction (inserted as it commits, with its other
+    events: core/batch.py), and the relay after it commits."""
     if not projections:
         return
-    OutboxEvent.objects.using("default").bulk_create(
-        [OutboxEvent(projection=name, source=source, object_id=str(object_id)[:40]) for name in projections]
+    batch.insert(
+        "default", [OutboxEvent(projection=name, source=source, object_id=str(object_id)[:40]) for name in projections]
     )
     connection = connections["default"]
     relay = next((func for _, func, _ in connection.run_on_commit if isinstance(func, _Relay)), None)
@@ -65,6 +65,11 @@ def _queued_flag(name: str) -> str:
 def enqueue_refresh(name: str, delay: float = 0.0) -> bool:
     """Ask a worker to refresh `name` (after `delay` seconds). Never raises: a failure leaves the events
     for the sweep."""
+    return enqueue_refreshes([name], delay)
+
+
+def enqueue_refreshes(names: list[str], delay: float = 0.0) -> bool:
+    """enqueue_refresh for several projections, their queued flags set in one Redis round trip."""
     global _broker_down_until
     if time.monotonic() < _broker_down_until:
         return False
@@ -72,14 +77,22 @@ def enqueue_refresh(name: str, delay: float = 0.0) -> bool:
     from django_redis import get_redis_connection
 
     try:
-        if not get_redis_connection("default").set(_queued_flag(name), "1", nx=True, ex=QUEUED_FLAG_SECONDS):
-            return True  # a refresh is already waiting: it will see these events too
-        queue = LIVE_QUEUE if name in _live else None  # None: the default queue
-        current_app.send_task(_refresh_task[0], args=[name], countdown=delay or None, retry=False, queue=queue)
+        pipe = get_redis_connection("default").pipeline(transaction=False)
+        for name in names:
+            pipe.set(_queued_flag(name), "1", nx=True, ex=QUEUED_FLAG_SECONDS)
+        for name, flagged in zip(names, pipe.execute(), strict=True):
+            if not flagged:
+                continue  # a refresh is already waiting: it will see these events too
+            queue = LIVE_QUEUE if name in _live else None  # None: the default queue
+            # Nobody waits for a refresh's result: without ignore_result each send also subscribes to (and
+            # later leaves) its result channel, two more Redis round trips per projection (py-spy).
+            current_app.send_task(
+                _refresh_task[0], args=[name], countdown=delay or None, retry=False, queue=queue, ignore_result=True
+            )
         return True
     except Exception as exc:  # noqa: BLE001 (broker or Redis down)
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
-        log.warning("refresh of %s not enqueued (%s); the sweep will pick it up", name, exc)
+        log.warning("refresh of %s not enqueued (%s); the sweep will pick it up", ", ".join(names), exc)
         return False
 
 

@@ -45,6 +45,13 @@ PROJECTION_MIN_INTERVALS = {
 }
 # A Redis summary older than this (no confirmation of freshness) is passed over for the view.
 PROJECTION_MAX_STALE_SECONDS = env.int("PROJECTION_MAX_STALE_SECONDS", default=120)
+# Report answers computed from the views (a year of revenue, of diagnosis trends) kept in Redis per
+# projection version (reports/queries/cache.py). Off only for the benchmark's before/after.
+REPORT_ANSWER_CACHE = env.bool("REPORT_ANSWER_CACHE", default=True)
+# The benchmark's "before CQRS" side (bench/hospital_day_run.py): reports computed live on the primary from
+# the write tables with the projections' own SQL (reports/queries/live.py); no Redis summary answers. Never
+# on in a deployment: a year of revenue then takes tens of seconds of the primary.
+REPORTS_LIVE = env.bool("REPORTS_LIVE", default=False)
 # Reports show a visible warning when their data is older than this.
 REPORT_STALE_WARNING_SECONDS = env.int("REPORT_STALE_WARNING_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {

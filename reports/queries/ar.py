@@ -9,6 +9,7 @@ import datetime
 import functools
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from reports.projections.ar_aging import (
@@ -20,6 +21,7 @@ from reports.projections.ar_aging import (
     open_aging_sql,
 )
 from reports.projections.base import from_cents, rows
+from reports.queries import live
 from reports.queries.common import from_redis, from_summary, from_view
 
 MONEY_COLUMNS = ("invoiced", "paid", "credited", "outstanding")
@@ -158,6 +160,8 @@ def ar_aging_rows(
         filters, params["patient_id"] = filters + " AND patient_id = %(patient_id)s", patient_id
     sql, _ = _aging_sql(as_of, basis, ranges, group_by, filters, patient_id)
     alias = read_alias()  # chosen now, inside the request, not when the response is streamed
+    if settings.REPORTS_LIVE:  # the benchmark's "before": computed from the write tables on the primary
+        alias, sql = "default", live.sql(sql, with_params=True)
 
     def stream():
         with connections[alias].chunked_cursor() as cursor:

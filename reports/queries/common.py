@@ -1,7 +1,13 @@
-"""Shared by every report query: freshness, Redis first when warm, else the view where reads go."""
+"""Shared by every report query: freshness, Redis first when warm, else the view where reads go.
+
+With REPORTS_LIVE (the benchmark's "before CQRS" side, bench/hospital_day_run.py) no summary answers and
+every view read runs on the primary with the views replaced by their defining SELECTs (reports/queries/
+live.py): the same report SQL, computed live from the write tables.
+"""
 
 import logging
 
+from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -11,6 +17,7 @@ from reports.engine import store
 from reports.engine.freshness import answer as freshness
 from reports.engine.freshness import summary_usable
 from reports.models import ProjectionState
+from reports.queries import live
 
 log = logging.getLogger("hmis.reports")
 
@@ -24,6 +31,8 @@ def from_summary(name: str, parts: tuple[str, ...], build, *, top: int = 0, key:
     reads the views). `found` is store.read's answer. What `build` makes is kept by this process, per `key`,
     until the summary is rewritten (its meta's version changes): a warm read is one small round trip.
     Callers must not change what they get."""
+    if settings.REPORTS_LIVE:
+        return None
     try:
         meta = store.read_meta(name)
         if not summary_usable(meta):
@@ -54,7 +63,18 @@ def from_view(names: str | tuple[str, ...], query) -> dict:
 
     A report read from several projections (recent + history) is as fresh as the least fresh of them.
     """
+    return view_answer(names, query)[0]
+
+
+def view_answer(names: str | tuple[str, ...], query) -> tuple[dict, dict]:
+    """(from_view's answer, {projection: its refreshed_at on the alias that answered, None if never}):
+    which refresh of each projection the answer was computed from."""
     names = (names,) if isinstance(names, str) else names
+    if settings.REPORTS_LIVE:
+        with connections["default"].cursor() as cursor:
+            data = query(live.Cursor(cursor))
+        now = timezone.now()
+        return {**data, "source": "live", "database": "default", **freshness(now, now)}, dict.fromkeys(names, now)
     alias = read_alias()
     states = list(ProjectionState.objects.using(alias).filter(name__in=names))
     with connections[alias].cursor() as cursor:
@@ -64,4 +84,5 @@ def from_view(names: str | tuple[str, ...], query) -> dict:
         fresh = freshness(min(s.refreshed_at for s in states), oldest.fresh_as_of)
     else:
         fresh = freshness(None, None)
-    return {**data, "source": "materialized_view", "database": alias, **fresh}
+    refreshed = dict.fromkeys(names) | {s.name: s.refreshed_at for s in states}
+    return {**data, "source": "materialized_view", "database": alias, **fresh}, refreshed

@@ -4,7 +4,7 @@ import datetime
 
 from reports.projections.base import rows
 from reports.projections.diagnosis_trends import BOTH
-from reports.queries.common import from_view
+from reports.queries.cache import kept_view_answer
 
 PERIODS = ("month", "quarter")
 
@@ -56,4 +56,5 @@ def diagnosis_trends(
         "department": department_id,
         "top": top,
     }
-    return {**header, **from_view(("diagnosis_trends", "diagnosis_history"), query)}
+    names = ("diagnosis_trends", "diagnosis_history")
+    return {**header, **kept_view_answer("diagnosis-trends", names, header, query)}

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from reports.projections.base import rows
 from reports.projections.revenue import BOTH, days
-from reports.queries.common import from_view
+from reports.queries.cache import kept_view_answer
 
 GRAINS = ("day", "week", "month")
 DIMENSIONS = {
@@ -69,4 +69,4 @@ def revenue(*, start: datetime.date, end: datetime.date, grain: str = "month", d
         }
 
     header = {"start": start.isoformat(), "end": end.isoformat(), "grain": grain, "dimension": dimension}
-    return {**header, **from_view(("revenue", "revenue_history"), query)}
+    return {**header, **kept_view_answer("revenue", ("revenue", "revenue_history"), header, query)}
